@@ -1,0 +1,395 @@
+#include "format/gguf.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace pareto {
+namespace {
+
+constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
+constexpr uint32_t kMaxDims = 4;
+// Generous caps that no real model reaches; they keep a hostile header from making
+// us allocate or loop for hours before the bounds checks catch it.
+constexpr uint64_t kMaxKeyLength = 1u << 16;
+constexpr uint64_t kMaxArrayNesting = 4;
+
+// Bounds-checked little-endian cursor over the file bytes.
+class Cursor {
+public:
+    Cursor(std::span<const uint8_t> bytes, const std::string& label) : bytes_(bytes), label_(label) {}
+
+    size_t pos() const { return pos_; }
+    size_t remaining() const { return bytes_.size() - pos_; }
+
+    [[noreturn]] void error(const std::string& what) const {
+        fail(label_ + ": " + what + " (at byte " + std::to_string(pos_) + ")");
+    }
+
+    void need(uint64_t n, const char* what) const {
+        if (n > remaining())
+            error(std::string("file is truncated: ") + what + " needs " + std::to_string(n) +
+                  " bytes but only " + std::to_string(remaining()) + " remain");
+    }
+
+    template <typename T>
+    T read(const char* what) {
+        need(sizeof(T), what);
+        T v;
+        std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+        pos_ += sizeof(T);
+        return v;
+    }
+
+    std::string read_string(const char* what, uint64_t max_len = std::numeric_limits<uint64_t>::max()) {
+        const uint64_t len = read<uint64_t>(what);
+        if (len > max_len) error(std::string(what) + " is absurdly long (" + std::to_string(len) + " bytes)");
+        need(len, what);
+        std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<size_t>(len));
+        pos_ += static_cast<size_t>(len);
+        return s;
+    }
+
+private:
+    std::span<const uint8_t> bytes_;
+    const std::string& label_;
+    size_t pos_ = 0;
+};
+
+// Smallest encoded size of one value of type t, used to bound array counts by the
+// bytes that remain before allocating anything.
+uint64_t min_encoded_size(GgufType t) {
+    switch (t) {
+        case GgufType::UINT8: case GgufType::INT8: case GgufType::BOOL: return 1;
+        case GgufType::UINT16: case GgufType::INT16: return 2;
+        case GgufType::UINT32: case GgufType::INT32: case GgufType::FLOAT32: return 4;
+        case GgufType::UINT64: case GgufType::INT64: case GgufType::FLOAT64: return 8;
+        case GgufType::STRING: return 8;
+        case GgufType::ARRAY: return 12;
+    }
+    return 1;
+}
+
+bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::FLOAT64); }
+
+GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t depth) {
+    switch (type) {
+        case GgufType::UINT8: return GgufValue::make_uint(type, c.read<uint8_t>("a uint8 value"));
+        case GgufType::INT8: return GgufValue::make_int(type, c.read<int8_t>("an int8 value"));
+        case GgufType::UINT16: return GgufValue::make_uint(type, c.read<uint16_t>("a uint16 value"));
+        case GgufType::INT16: return GgufValue::make_int(type, c.read<int16_t>("an int16 value"));
+        case GgufType::UINT32: return GgufValue::make_uint(type, c.read<uint32_t>("a uint32 value"));
+        case GgufType::INT32: return GgufValue::make_int(type, c.read<int32_t>("an int32 value"));
+        case GgufType::UINT64: return GgufValue::make_uint(type, c.read<uint64_t>("a uint64 value"));
+        case GgufType::INT64: return GgufValue::make_int(type, c.read<int64_t>("an int64 value"));
+        case GgufType::FLOAT32: return GgufValue::make_float(type, c.read<float>("a float32 value"));
+        case GgufType::FLOAT64: return GgufValue::make_float(type, c.read<double>("a float64 value"));
+        case GgufType::BOOL: {
+            const uint8_t b = c.read<uint8_t>("a bool value");
+            if (b > 1) c.error("metadata '" + key + "' has a bool value of " + std::to_string(b));
+            return GgufValue::make_bool(b != 0);
+        }
+        case GgufType::STRING: return GgufValue::make_string(c.read_string("a string value"));
+        case GgufType::ARRAY: {
+            if (depth >= kMaxArrayNesting) c.error("metadata '" + key + "' nests arrays too deeply");
+            const uint32_t et = c.read<uint32_t>("an array element type");
+            if (!valid_type(et))
+                c.error("metadata '" + key + "' is an array of unknown value type " + std::to_string(et));
+            const uint64_t n = c.read<uint64_t>("an array length");
+            const auto etype = static_cast<GgufType>(et);
+            if (n > c.remaining() / min_encoded_size(etype))
+                c.error("metadata '" + key + "' claims " + std::to_string(n) +
+                        " array elements, more than the file can hold");
+            GgufValue::Array values;
+            values.reserve(static_cast<size_t>(n));
+            for (uint64_t i = 0; i < n; ++i) values.push_back(read_value(c, etype, key, depth + 1));
+            return GgufValue::make_array(etype, std::move(values));
+        }
+    }
+    c.error("metadata '" + key + "' has unknown value type " + std::to_string(static_cast<uint32_t>(type)));
+}
+
+}  // namespace
+
+std::string_view gguf_type_name(GgufType t) {
+    static constexpr std::string_view names[] = {"uint8", "int8", "uint16", "int16", "uint32",
+                                                 "int32", "float32", "bool", "string", "array",
+                                                 "uint64", "int64", "float64"};
+    const auto i = static_cast<uint32_t>(t);
+    return i < std::size(names) ? names[i] : "unknown";
+}
+
+// ---- GgufValue -------------------------------------------------------------------
+
+GgufValue GgufValue::make_uint(GgufType t, uint64_t v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
+GgufValue GgufValue::make_int(GgufType t, int64_t v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
+GgufValue GgufValue::make_float(GgufType t, double v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
+GgufValue GgufValue::make_bool(bool v) { GgufValue r; r.type_ = GgufType::BOOL; r.scalar_ = v; return r; }
+GgufValue GgufValue::make_string(std::string v) {
+    GgufValue r;
+    r.type_ = GgufType::STRING;
+    r.scalar_ = std::move(v);
+    return r;
+}
+GgufValue GgufValue::make_array(GgufType element_type, Array values) {
+    GgufValue r;
+    r.type_ = GgufType::ARRAY;
+    r.element_type_ = element_type;
+    r.array_ = std::make_shared<const Array>(std::move(values));
+    return r;
+}
+
+bool GgufValue::is_integer() const {
+    return std::holds_alternative<uint64_t>(scalar_) || std::holds_alternative<int64_t>(scalar_);
+}
+
+int64_t GgufValue::as_int(std::string_view what) const {
+    if (type_ != GgufType::ARRAY) {
+        if (const auto* u = std::get_if<uint64_t>(&scalar_)) {
+            if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+                fail(std::string(what) + " is out of range");
+            return static_cast<int64_t>(*u);
+        }
+        if (const auto* i = std::get_if<int64_t>(&scalar_)) return *i;
+    }
+    fail(std::string(what) + " should be an integer but is " + std::string(gguf_type_name(type_)));
+}
+
+uint64_t GgufValue::as_uint(std::string_view what) const {
+    if (type_ != GgufType::ARRAY)
+        if (const auto* u = std::get_if<uint64_t>(&scalar_)) return *u;
+    const int64_t v = as_int(what);
+    if (v < 0) fail(std::string(what) + " must not be negative (is " + std::to_string(v) + ")");
+    return static_cast<uint64_t>(v);
+}
+
+double GgufValue::as_float(std::string_view what) const {
+    if (type_ != GgufType::ARRAY) {
+        if (const auto* d = std::get_if<double>(&scalar_)) return *d;
+        if (is_integer()) return static_cast<double>(as_int(what));
+    }
+    fail(std::string(what) + " should be a number but is " + std::string(gguf_type_name(type_)));
+}
+
+bool GgufValue::as_bool(std::string_view what) const {
+    if (type_ == GgufType::BOOL) return std::get<bool>(scalar_);
+    fail(std::string(what) + " should be a bool but is " + std::string(gguf_type_name(type_)));
+}
+
+const std::string& GgufValue::as_string(std::string_view what) const {
+    if (type_ == GgufType::STRING) return std::get<std::string>(scalar_);
+    fail(std::string(what) + " should be a string but is " + std::string(gguf_type_name(type_)));
+}
+
+const GgufValue::Array& GgufValue::as_array(std::string_view what) const {
+    if (type_ == GgufType::ARRAY) return *array_;
+    fail(std::string(what) + " should be an array but is " + std::string(gguf_type_name(type_)));
+}
+
+std::string GgufValue::to_display(size_t max_items) const {
+    std::ostringstream os;
+    switch (type_) {
+        case GgufType::STRING: {
+            const auto& s = std::get<std::string>(scalar_);
+            if (s.size() > 80) os << '"' << s.substr(0, 77) << "...\" (" << s.size() << " bytes)";
+            else os << '"' << s << '"';
+            break;
+        }
+        case GgufType::BOOL: os << (std::get<bool>(scalar_) ? "true" : "false"); break;
+        case GgufType::FLOAT32: case GgufType::FLOAT64: os << std::get<double>(scalar_); break;
+        case GgufType::ARRAY: {
+            os << gguf_type_name(element_type_) << "[" << array_->size() << "] [";
+            for (size_t i = 0; i < array_->size() && i < max_items; ++i)
+                os << (i ? ", " : "") << (*array_)[i].to_display(max_items);
+            if (array_->size() > max_items) os << ", ...";
+            os << "]";
+            break;
+        }
+        default:
+            if (const auto* u = std::get_if<uint64_t>(&scalar_)) os << *u;
+            else os << std::get<int64_t>(scalar_);
+    }
+    return os.str();
+}
+
+std::string GgufTensor::shape_string() const {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+// ---- GgufFile --------------------------------------------------------------------
+
+GgufFile GgufFile::open(const std::string& path) {
+    GgufFile f;
+    f.label_ = path;
+    f.map_ = std::make_unique<MappedFile>(path);
+    f.bytes_ = std::span<const uint8_t>(f.map_->data(), f.map_->size());
+    f.parse_all();
+    return f;
+}
+
+GgufFile GgufFile::parse(std::span<const uint8_t> bytes, std::string label) {
+    GgufFile f;
+    f.label_ = std::move(label);
+    f.bytes_ = bytes;
+    f.parse_all();
+    return f;
+}
+
+void GgufFile::parse_all() {
+    Cursor c(bytes_, label_);
+    if (bytes_.size() < 4) c.error("not a GGUF file: only " + std::to_string(bytes_.size()) + " bytes long");
+    const uint32_t magic = c.read<uint32_t>("the magic number");
+    if (magic != kMagic) {
+        char m[5] = {};
+        std::memcpy(m, &magic, 4);
+        for (char& ch : m) if (ch && (ch < 32 || ch > 126)) ch = '?';
+        fail(label_ + ": not a GGUF file (magic is \"" + std::string(m) + "\", expected \"GGUF\")");
+    }
+    version_ = c.read<uint32_t>("the version");
+    if (version_ == 1) fail(label_ + ": GGUF version 1 is not supported (only versions 2 and 3); re-convert the model");
+    if (version_ != 2 && version_ != 3) {
+        if ((version_ & 0xffff) == 0 && (version_ >> 16) != 0)
+            fail(label_ + ": big-endian GGUF files are not supported");
+        fail(label_ + ": unsupported GGUF version " + std::to_string(version_) + " (supported: 2 and 3)");
+    }
+    const uint64_t n_tensors = c.read<uint64_t>("the tensor count");
+    const uint64_t n_kv = c.read<uint64_t>("the metadata count");
+    // Each metadata pair takes at least 8 (key length) + 4 (type) + 1 bytes, each
+    // tensor record at least 8 + 4 + 4 + 8.
+    if (n_kv > c.remaining() / 13)
+        c.error("metadata count " + std::to_string(n_kv) + " is more than the file can hold");
+    if (n_tensors > c.remaining() / 24)
+        c.error("tensor count " + std::to_string(n_tensors) + " is more than the file can hold");
+
+    metadata_.reserve(static_cast<size_t>(n_kv));
+    for (uint64_t i = 0; i < n_kv; ++i) {
+        std::string key = c.read_string("a metadata key", kMaxKeyLength);
+        if (key.empty()) c.error("metadata entry " + std::to_string(i) + " has an empty key");
+        const uint32_t t = c.read<uint32_t>("a metadata value type");
+        if (!valid_type(t)) c.error("metadata '" + key + "' has unknown value type " + std::to_string(t));
+        GgufValue v = read_value(c, static_cast<GgufType>(t), key, 0);
+        if (metadata_index_.count(key)) c.error("duplicate metadata key '" + key + "'");
+        metadata_index_.emplace(key, metadata_.size());
+        metadata_.emplace_back(std::move(key), std::move(v));
+    }
+
+    if (const GgufValue* a = find("general.alignment")) {
+        if (a->type() != GgufType::UINT32) fail(label_ + ": general.alignment must be a uint32");
+        const uint64_t al = a->as_uint("general.alignment");
+        if (al == 0 || (al & (al - 1)) != 0 || al > (1u << 20))
+            fail(label_ + ": general.alignment " + std::to_string(al) + " is not a power of two up to 1 MiB");
+        alignment_ = static_cast<size_t>(al);
+    }
+
+    tensors_.reserve(static_cast<size_t>(n_tensors));
+    for (uint64_t i = 0; i < n_tensors; ++i) {
+        GgufTensor t;
+        t.name = c.read_string("a tensor name", kMaxKeyLength);
+        const std::string where = "tensor " + std::to_string(i) + " '" + t.name + "'";
+        if (t.name.empty()) c.error(where + " has an empty name");
+        const uint32_t n_dims = c.read<uint32_t>("a tensor dimension count");
+        if (n_dims == 0 || n_dims > kMaxDims)
+            c.error(where + " has " + std::to_string(n_dims) + " dimensions (1 to 4 allowed)");
+        t.n_elements = 1;
+        for (uint32_t d = 0; d < n_dims; ++d) {
+            const uint64_t ne = c.read<uint64_t>("a tensor dimension");
+            if (ne == 0 || ne > (uint64_t{1} << 40))
+                c.error(where + " has an absurd dimension " + std::to_string(ne));
+            if (t.n_elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / ne)
+                c.error(where + ": element count overflows");
+            t.n_elements *= ne;
+            t.shape.push_back(ne);
+        }
+        const uint32_t type_id = c.read<uint32_t>("a tensor type");
+        const auto info = dtype_info(type_id);
+        if (!info) c.error(where + " has unknown tensor type id " + std::to_string(type_id));
+        t.type = info->type;
+        t.offset = c.read<uint64_t>("a tensor data offset");
+        if (t.shape[0] % info->block_elems != 0)
+            c.error(where + ": row length " + std::to_string(t.shape[0]) + " is not a multiple of the " +
+                    std::string(info->name) + " block size " + std::to_string(info->block_elems));
+        const uint64_t blocks = t.n_elements / info->block_elems;
+        if (blocks > std::numeric_limits<uint64_t>::max() / info->block_bytes)
+            c.error(where + ": byte size overflows");
+        t.n_bytes = static_cast<size_t>(blocks * info->block_bytes);
+        if (tensor_index_.count(t.name)) c.error("duplicate tensor name '" + t.name + "'");
+        tensor_index_.emplace(t.name, tensors_.size());
+        tensors_.push_back(std::move(t));
+    }
+
+    // The data section starts at the next multiple of the alignment.
+    const size_t header_end = c.pos();
+    data_offset_ = (header_end + alignment_ - 1) / alignment_ * alignment_;
+    const size_t data_size = data_offset_ <= bytes_.size() ? bytes_.size() - data_offset_ : 0;
+    if (!tensors_.empty() && data_offset_ > bytes_.size())
+        fail(label_ + ": file is truncated: it ends at byte " + std::to_string(bytes_.size()) +
+             " before the tensor data section at byte " + std::to_string(data_offset_));
+
+    std::vector<size_t> order(tensors_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (auto& t : tensors_) {
+        if (t.offset % alignment_ != 0)
+            fail(label_ + ": tensor '" + t.name + "' data offset " + std::to_string(t.offset) +
+                 " is not aligned to " + std::to_string(alignment_) + " bytes");
+        if (t.offset > data_size || t.n_bytes > data_size - t.offset)
+            fail(label_ + ": tensor '" + t.name + "' data (" + std::to_string(t.n_bytes) + " bytes at offset " +
+                 std::to_string(t.offset) + ") lies outside the file, whose data section holds " +
+                 std::to_string(data_size) + " bytes; the file may be truncated");
+        t.data = bytes_.data() + data_offset_ + t.offset;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return tensors_[a].offset < tensors_[b].offset; });
+    for (size_t k = 1; k < order.size(); ++k) {
+        const auto& prev = tensors_[order[k - 1]];
+        const auto& cur = tensors_[order[k]];
+        if (prev.offset + prev.n_bytes > cur.offset)
+            fail(label_ + ": tensors '" + prev.name + "' and '" + cur.name + "' overlap in the file");
+    }
+}
+
+const GgufValue* GgufFile::find(std::string_view key) const {
+    auto it = metadata_index_.find(key);
+    return it == metadata_index_.end() ? nullptr : &metadata_[it->second].second;
+}
+
+const GgufValue& GgufFile::require(std::string_view key) const {
+    if (const GgufValue* v = find(key)) return *v;
+    fail(label_ + ": required metadata key '" + std::string(key) + "' is missing");
+}
+
+std::string GgufFile::get_string(std::string_view key, std::string fallback) const {
+    const GgufValue* v = find(key);
+    return v ? v->as_string(label_ + ": metadata '" + std::string(key) + "'") : fallback;
+}
+
+int64_t GgufFile::get_int(std::string_view key, int64_t fallback) const {
+    const GgufValue* v = find(key);
+    return v ? v->as_int(label_ + ": metadata '" + std::string(key) + "'") : fallback;
+}
+
+double GgufFile::get_float(std::string_view key, double fallback) const {
+    const GgufValue* v = find(key);
+    return v ? v->as_float(label_ + ": metadata '" + std::string(key) + "'") : fallback;
+}
+
+bool GgufFile::get_bool(std::string_view key, bool fallback) const {
+    const GgufValue* v = find(key);
+    return v ? v->as_bool(label_ + ": metadata '" + std::string(key) + "'") : fallback;
+}
+
+const GgufTensor* GgufFile::find_tensor(std::string_view name) const {
+    auto it = tensor_index_.find(name);
+    return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
+}
+
+const GgufTensor& GgufFile::require_tensor(std::string_view name) const {
+    if (const GgufTensor* t = find_tensor(name)) return *t;
+    fail(label_ + ": required tensor '" + std::string(name) + "' is missing");
+}
+
+}  // namespace pareto

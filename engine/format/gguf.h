@@ -1,0 +1,122 @@
+#pragma once
+// GGUF reader: versions 2 and 3, every metadata type (arrays included), the tensor
+// table, alignment, and zero-copy views of tensor data in a read-only memory map.
+// Hostile files are refused with a pareto::Error that names the problem and offset.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tensor/dtype.h"
+#include "util/mapped_file.h"
+
+namespace pareto {
+
+enum class GgufType : uint32_t {
+    UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6,
+    BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
+};
+std::string_view gguf_type_name(GgufType t);
+
+// One metadata value. Integers are widened to 64 bits, floats to double; the
+// original type is kept so a writer can reproduce the file.
+class GgufValue {
+public:
+    using Array = std::vector<GgufValue>;
+
+    GgufValue() = default;
+    static GgufValue make_uint(GgufType t, uint64_t v);
+    static GgufValue make_int(GgufType t, int64_t v);
+    static GgufValue make_float(GgufType t, double v);
+    static GgufValue make_bool(bool v);
+    static GgufValue make_string(std::string v);
+    static GgufValue make_array(GgufType element_type, Array values);
+
+    GgufType type() const { return type_; }
+    GgufType element_type() const { return element_type_; }  // arrays only
+    bool is_integer() const;
+    bool is_float() const { return type_ == GgufType::FLOAT32 || type_ == GgufType::FLOAT64; }
+
+    // Typed reads; throw pareto::Error naming `what` on a type mismatch or a value
+    // that does not fit.
+    int64_t as_int(std::string_view what = "value") const;
+    uint64_t as_uint(std::string_view what = "value") const;
+    double as_float(std::string_view what = "value") const;  // accepts integers too
+    bool as_bool(std::string_view what = "value") const;
+    const std::string& as_string(std::string_view what = "value") const;
+    const Array& as_array(std::string_view what = "value") const;
+
+    std::string to_display(size_t max_items = 8) const;  // for `pareto-cli info`
+
+private:
+    GgufType type_ = GgufType::UINT8;
+    GgufType element_type_ = GgufType::UINT8;
+    std::variant<uint64_t, int64_t, double, bool, std::string> scalar_;
+    std::shared_ptr<const Array> array_;
+};
+
+struct GgufTensor {
+    std::string name;
+    DType type = DType::F32;
+    std::vector<uint64_t> shape;  // GGUF order: shape[0] is the contiguous (row) length
+    uint64_t n_elements = 0;
+    uint64_t offset = 0;          // relative to the start of the data section
+    size_t n_bytes = 0;
+    const uint8_t* data = nullptr;  // view into the mapping
+
+    uint64_t dim(size_t i) const { return i < shape.size() ? shape[i] : 1; }
+    std::string shape_string() const;  // "[64, 512]"
+};
+
+class GgufFile {
+public:
+    // Maps and parses a file. Throws pareto::Error for anything malformed.
+    static GgufFile open(const std::string& path);
+    // Parses bytes owned by the caller (they must outlive the result). `label`
+    // names the source in error messages.
+    static GgufFile parse(std::span<const uint8_t> bytes, std::string label = "<memory>");
+
+    GgufFile(GgufFile&&) noexcept = default;
+    GgufFile& operator=(GgufFile&&) noexcept = default;
+
+    const std::string& path() const { return label_; }
+    uint32_t version() const { return version_; }
+    size_t alignment() const { return alignment_; }
+    size_t data_offset() const { return data_offset_; }
+    size_t file_size() const { return bytes_.size(); }
+
+    // Metadata in file order.
+    const std::vector<std::pair<std::string, GgufValue>>& metadata() const { return metadata_; }
+    const GgufValue* find(std::string_view key) const;
+    const GgufValue& require(std::string_view key) const;  // throws naming the key
+    std::string get_string(std::string_view key, std::string fallback) const;
+    int64_t get_int(std::string_view key, int64_t fallback) const;
+    double get_float(std::string_view key, double fallback) const;
+    bool get_bool(std::string_view key, bool fallback) const;
+
+    const std::vector<GgufTensor>& tensors() const { return tensors_; }
+    const GgufTensor* find_tensor(std::string_view name) const;
+    const GgufTensor& require_tensor(std::string_view name) const;  // throws naming the tensor
+
+private:
+    GgufFile() = default;
+    void parse_all();
+
+    std::string label_;
+    std::unique_ptr<MappedFile> map_;  // null when parsing caller-owned bytes
+    std::span<const uint8_t> bytes_;
+    uint32_t version_ = 0;
+    size_t alignment_ = 32;
+    size_t data_offset_ = 0;
+    std::vector<std::pair<std::string, GgufValue>> metadata_;
+    std::map<std::string, size_t, std::less<>> metadata_index_;
+    std::vector<GgufTensor> tensors_;
+    std::map<std::string, size_t, std::less<>> tensor_index_;
+};
+
+}  // namespace pareto
