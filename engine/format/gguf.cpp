@@ -1,6 +1,8 @@
 #include "format/gguf.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <sstream>
@@ -10,17 +12,39 @@
 namespace pareto {
 namespace {
 
-constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
-constexpr uint32_t kMaxDims = 4;
-// Generous caps that no real model reaches; they keep a hostile header from making
-// us allocate or loop for hours before the bounds checks catch it.
-constexpr uint64_t kMaxKeyLength = 1u << 16;
-constexpr uint64_t kMaxArrayNesting = 4;
+// GGUF is little-endian and the cursor copies values straight out of the file.
+static_assert(std::endian::native == std::endian::little, "the GGUF reader assumes a little-endian host");
+
+// The gguf:: limits are generous caps that no real model reaches; they keep a hostile
+// header from making us allocate or loop for hours before the bounds checks catch it.
+using gguf::kMagic;
+using gguf::kMaxArrayNesting;
+using gguf::kMaxDims;
+using gguf::kMaxKeyLength;
+
+// Names from a hostile file can hold control bytes; error messages show them tamed.
+std::string printable(std::string_view s) {
+    constexpr size_t kMaxShown = 80;
+    std::string out;
+    for (size_t i = 0; i < s.size() && i < kMaxShown; ++i) {
+        const auto ch = static_cast<unsigned char>(s[i]);
+        out += (ch < 0x20 || ch == 0x7f) ? '?' : static_cast<char>(ch);
+    }
+    if (s.size() > kMaxShown) out += "...";
+    return out;
+}
+
+// Reserve space from a count read from the file, but never more than a little: the
+// count is untrusted, and a flipped bit must not turn into a multi-gigabyte allocation
+// before the bounds checks see the lie. Vectors grow as needed beyond this.
+size_t safe_reserve(uint64_t n) { return static_cast<size_t>(std::min<uint64_t>(n, 4096)); }
 
 // Bounds-checked little-endian cursor over the file bytes.
 class Cursor {
 public:
     Cursor(std::span<const uint8_t> bytes, const std::string& label) : bytes_(bytes), label_(label) {}
+
+    uint64_t elements_left = gguf::kMaxMetadataElements;  // array elements the file may still hold
 
     size_t pos() const { return pos_; }
     size_t remaining() const { return bytes_.size() - pos_; }
@@ -31,7 +55,7 @@ public:
 
     void need(uint64_t n, const char* what) const {
         if (n > remaining())
-            error(std::string("file is truncated: ") + what + " needs " + std::to_string(n) +
+            error(std::string("file is truncated or corrupt: ") + what + " needs " + std::to_string(n) +
                   " bytes but only " + std::to_string(remaining()) + " remain");
     }
 
@@ -100,11 +124,20 @@ GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t 
                 c.error("metadata '" + key + "' is an array of unknown value type " + std::to_string(et));
             const uint64_t n = c.read<uint64_t>("an array length");
             const auto etype = static_cast<GgufType>(et);
+            // Each element costs far more memory than file bytes, so a bound by file
+            // size alone would let a corrupt length in a large file exhaust memory.
+            if (n > gguf::kMaxArrayLength)
+                c.error("metadata '" + key + "' claims " + std::to_string(n) + " array elements (at most " +
+                        std::to_string(gguf::kMaxArrayLength) + " are supported); the file is corrupt");
+            if (n > c.elements_left)
+                c.error("metadata '" + key + "' brings the file's array elements past " +
+                        std::to_string(gguf::kMaxMetadataElements) + " in all; the file is corrupt");
+            c.elements_left -= n;
             if (n > c.remaining() / min_encoded_size(etype))
                 c.error("metadata '" + key + "' claims " + std::to_string(n) +
-                        " array elements, more than the file can hold");
+                        " array elements, more than the file can hold (it is truncated or corrupt)");
             GgufValue::Array values;
-            values.reserve(static_cast<size_t>(n));
+            values.reserve(safe_reserve(n));
             for (uint64_t i = 0; i < n; ++i) values.push_back(read_value(c, etype, key, depth + 1));
             return GgufValue::make_array(etype, std::move(values));
         }
@@ -123,10 +156,99 @@ std::string_view gguf_type_name(GgufType t) {
 }
 
 // ---- GgufValue -------------------------------------------------------------------
+//
+// Invariant kept by the factories: unsigned types hold a uint64_t, signed types an
+// int64_t, float types a double, BOOL a bool, STRING a string, ARRAY array_; and the
+// value fits the type. The accessors and the writer rely on it.
 
-GgufValue GgufValue::make_uint(GgufType t, uint64_t v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
-GgufValue GgufValue::make_int(GgufType t, int64_t v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
-GgufValue GgufValue::make_float(GgufType t, double v) { GgufValue r; r.type_ = t; r.scalar_ = v; return r; }
+namespace {
+
+bool is_unsigned_type(GgufType t) {
+    return t == GgufType::UINT8 || t == GgufType::UINT16 || t == GgufType::UINT32 || t == GgufType::UINT64;
+}
+
+bool is_signed_type(GgufType t) {
+    return t == GgufType::INT8 || t == GgufType::INT16 || t == GgufType::INT32 || t == GgufType::INT64;
+}
+
+uint64_t unsigned_max(GgufType t) {
+    switch (t) {
+        case GgufType::UINT8: return std::numeric_limits<uint8_t>::max();
+        case GgufType::UINT16: return std::numeric_limits<uint16_t>::max();
+        case GgufType::UINT32: return std::numeric_limits<uint32_t>::max();
+        default: return std::numeric_limits<uint64_t>::max();
+    }
+}
+
+// The signed range is [-max - 1, max].
+int64_t signed_max(GgufType t) {
+    switch (t) {
+        case GgufType::INT8: return std::numeric_limits<int8_t>::max();
+        case GgufType::INT16: return std::numeric_limits<int16_t>::max();
+        case GgufType::INT32: return std::numeric_limits<int32_t>::max();
+        default: return std::numeric_limits<int64_t>::max();
+    }
+}
+
+[[noreturn]] void value_does_not_fit(const std::string& value, GgufType t) {
+    fail("GGUF value " + value + " does not fit in type " + std::string(gguf_type_name(t)));
+}
+
+[[noreturn]] void wrong_factory(const char* factory, GgufType t) {
+    fail(std::string("GgufValue::") + factory + " cannot make a value of type " + std::string(gguf_type_name(t)) +
+         " (id " + std::to_string(static_cast<uint32_t>(t)) + ")");
+}
+
+}  // namespace
+
+GgufValue GgufValue::make_uint(GgufType t, uint64_t v) {
+    GgufValue r;
+    r.type_ = t;
+    if (is_unsigned_type(t)) {
+        if (v > unsigned_max(t)) value_does_not_fit(std::to_string(v), t);
+        r.scalar_ = v;
+    } else if (is_signed_type(t)) {
+        if (v > static_cast<uint64_t>(signed_max(t))) value_does_not_fit(std::to_string(v), t);
+        r.scalar_ = static_cast<int64_t>(v);
+    } else {
+        wrong_factory("make_uint", t);
+    }
+    return r;
+}
+
+GgufValue GgufValue::make_int(GgufType t, int64_t v) {
+    GgufValue r;
+    r.type_ = t;
+    if (is_signed_type(t)) {
+        const int64_t hi = signed_max(t);
+        if (v > hi || v < -hi - 1) value_does_not_fit(std::to_string(v), t);
+        r.scalar_ = v;
+    } else if (is_unsigned_type(t)) {
+        if (v < 0 || static_cast<uint64_t>(v) > unsigned_max(t)) value_does_not_fit(std::to_string(v), t);
+        r.scalar_ = static_cast<uint64_t>(v);
+    } else {
+        wrong_factory("make_int", t);
+    }
+    return r;
+}
+
+GgufValue GgufValue::make_float(GgufType t, double v) {
+    GgufValue r;
+    r.type_ = t;
+    if (t == GgufType::FLOAT32) {
+        // Converting a finite double beyond float's range is undefined behaviour, and
+        // would not be the value the caller meant anyway.
+        if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
+            value_does_not_fit(std::to_string(v), t);
+        r.scalar_ = static_cast<double>(static_cast<float>(v));
+    } else if (t == GgufType::FLOAT64) {
+        r.scalar_ = v;
+    } else {
+        wrong_factory("make_float", t);
+    }
+    return r;
+}
+
 GgufValue GgufValue::make_bool(bool v) { GgufValue r; r.type_ = GgufType::BOOL; r.scalar_ = v; return r; }
 GgufValue GgufValue::make_string(std::string v) {
     GgufValue r;
@@ -135,6 +257,12 @@ GgufValue GgufValue::make_string(std::string v) {
     return r;
 }
 GgufValue GgufValue::make_array(GgufType element_type, Array values) {
+    if (!valid_type(static_cast<uint32_t>(element_type)))
+        fail("GGUF array has unknown element type id " + std::to_string(static_cast<uint32_t>(element_type)));
+    for (size_t i = 0; i < values.size(); ++i)
+        if (values[i].type() != element_type)
+            fail("GGUF array of " + std::string(gguf_type_name(element_type)) + " holds a " +
+                 std::string(gguf_type_name(values[i].type())) + " at index " + std::to_string(i));
     GgufValue r;
     r.type_ = GgufType::ARRAY;
     r.element_type_ = element_type;
@@ -169,23 +297,25 @@ uint64_t GgufValue::as_uint(std::string_view what) const {
 double GgufValue::as_float(std::string_view what) const {
     if (type_ != GgufType::ARRAY) {
         if (const auto* d = std::get_if<double>(&scalar_)) return *d;
-        if (is_integer()) return static_cast<double>(as_int(what));
+        // Every integer is a number, including a uint64 beyond int64's range.
+        if (const auto* u = std::get_if<uint64_t>(&scalar_)) return static_cast<double>(*u);
+        if (const auto* i = std::get_if<int64_t>(&scalar_)) return static_cast<double>(*i);
     }
     fail(std::string(what) + " should be a number but is " + std::string(gguf_type_name(type_)));
 }
 
 bool GgufValue::as_bool(std::string_view what) const {
-    if (type_ == GgufType::BOOL) return std::get<bool>(scalar_);
+    if (const auto* b = std::get_if<bool>(&scalar_); b && type_ == GgufType::BOOL) return *b;
     fail(std::string(what) + " should be a bool but is " + std::string(gguf_type_name(type_)));
 }
 
 const std::string& GgufValue::as_string(std::string_view what) const {
-    if (type_ == GgufType::STRING) return std::get<std::string>(scalar_);
+    if (const auto* s = std::get_if<std::string>(&scalar_); s && type_ == GgufType::STRING) return *s;
     fail(std::string(what) + " should be a string but is " + std::string(gguf_type_name(type_)));
 }
 
 const GgufValue::Array& GgufValue::as_array(std::string_view what) const {
-    if (type_ == GgufType::ARRAY) return *array_;
+    if (type_ == GgufType::ARRAY && array_) return *array_;
     fail(std::string(what) + " should be an array but is " + std::string(gguf_type_name(type_)));
 }
 
@@ -242,7 +372,9 @@ GgufFile GgufFile::parse(std::span<const uint8_t> bytes, std::string label) {
 
 void GgufFile::parse_all() {
     Cursor c(bytes_, label_);
-    if (bytes_.size() < 4) c.error("not a GGUF file: only " + std::to_string(bytes_.size()) + " bytes long");
+    if (bytes_.empty()) fail(label_ + ": not a GGUF file: the file is empty");
+    if (bytes_.size() < 4)
+        fail(label_ + ": not a GGUF file: only " + std::to_string(bytes_.size()) + " bytes long (truncated?)");
     const uint32_t magic = c.read<uint32_t>("the magic number");
     if (magic != kMagic) {
         char m[5] = {};
@@ -262,35 +394,45 @@ void GgufFile::parse_all() {
     // Each metadata pair takes at least 8 (key length) + 4 (type) + 1 bytes, each
     // tensor record at least 8 + 4 + 4 + 8.
     if (n_kv > c.remaining() / 13)
-        c.error("metadata count " + std::to_string(n_kv) + " is more than the file can hold");
+        c.error("metadata count " + std::to_string(n_kv) +
+                " is more than the file can hold (it is truncated or corrupt)");
     if (n_tensors > c.remaining() / 24)
-        c.error("tensor count " + std::to_string(n_tensors) + " is more than the file can hold");
+        c.error("tensor count " + std::to_string(n_tensors) +
+                " is more than the file can hold (it is truncated or corrupt)");
 
-    metadata_.reserve(static_cast<size_t>(n_kv));
+    metadata_.reserve(safe_reserve(n_kv));
     for (uint64_t i = 0; i < n_kv; ++i) {
         std::string key = c.read_string("a metadata key", kMaxKeyLength);
         if (key.empty()) c.error("metadata entry " + std::to_string(i) + " has an empty key");
+        const std::string shown = printable(key);
         const uint32_t t = c.read<uint32_t>("a metadata value type");
-        if (!valid_type(t)) c.error("metadata '" + key + "' has unknown value type " + std::to_string(t));
-        GgufValue v = read_value(c, static_cast<GgufType>(t), key, 0);
-        if (metadata_index_.count(key)) c.error("duplicate metadata key '" + key + "'");
+        if (!valid_type(t)) c.error("metadata '" + shown + "' has unknown value type " + std::to_string(t));
+        GgufValue v = read_value(c, static_cast<GgufType>(t), shown, 0);
+        if (metadata_index_.count(key)) c.error("duplicate metadata key '" + shown + "'");
         metadata_index_.emplace(key, metadata_.size());
         metadata_.emplace_back(std::move(key), std::move(v));
     }
 
     if (const GgufValue* a = find("general.alignment")) {
-        if (a->type() != GgufType::UINT32) fail(label_ + ": general.alignment must be a uint32");
+        if (a->type() != GgufType::UINT32)
+            fail(label_ + ": general.alignment must be a uint32 but is " + std::string(gguf_type_name(a->type())));
         const uint64_t al = a->as_uint("general.alignment");
-        if (al == 0 || (al & (al - 1)) != 0 || al > (1u << 20))
+        if (al == 0 || (al & (al - 1)) != 0 || al > gguf::kMaxAlignment)
             fail(label_ + ": general.alignment " + std::to_string(al) + " is not a power of two up to 1 MiB");
         alignment_ = static_cast<size_t>(al);
     }
 
-    tensors_.reserve(static_cast<size_t>(n_tensors));
+    // Now that the metadata is read, bound the tensor count again by what remains:
+    // a tensor record takes at least 8 + 1 (name) + 4 + 8 (one dimension) + 4 + 8 bytes.
+    if (n_tensors > c.remaining() / 33)
+        c.error("tensor count " + std::to_string(n_tensors) +
+                " is more than the file can hold (it is truncated or corrupt)");
+    tensors_.reserve(safe_reserve(n_tensors));
     for (uint64_t i = 0; i < n_tensors; ++i) {
         GgufTensor t;
         t.name = c.read_string("a tensor name", kMaxKeyLength);
-        const std::string where = "tensor " + std::to_string(i) + " '" + t.name + "'";
+        const std::string shown = printable(t.name);
+        const std::string where = "tensor " + std::to_string(i) + " '" + shown + "'";
         if (t.name.empty()) c.error(where + " has an empty name");
         const uint32_t n_dims = c.read<uint32_t>("a tensor dimension count");
         if (n_dims == 0 || n_dims > kMaxDims)
@@ -298,8 +440,8 @@ void GgufFile::parse_all() {
         t.n_elements = 1;
         for (uint32_t d = 0; d < n_dims; ++d) {
             const uint64_t ne = c.read<uint64_t>("a tensor dimension");
-            if (ne == 0 || ne > (uint64_t{1} << 40))
-                c.error(where + " has an absurd dimension " + std::to_string(ne));
+            if (ne == 0) c.error(where + " has a zero dimension (dimension " + std::to_string(d) + ")");
+            if (ne > gguf::kMaxDim) c.error(where + " has an absurd dimension " + std::to_string(ne));
             if (t.n_elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / ne)
                 c.error(where + ": element count overflows");
             t.n_elements *= ne;
@@ -317,7 +459,7 @@ void GgufFile::parse_all() {
         if (blocks > std::numeric_limits<uint64_t>::max() / info->block_bytes)
             c.error(where + ": byte size overflows");
         t.n_bytes = static_cast<size_t>(blocks * info->block_bytes);
-        if (tensor_index_.count(t.name)) c.error("duplicate tensor name '" + t.name + "'");
+        if (tensor_index_.count(t.name)) c.error("duplicate tensor name '" + shown + "'");
         tensor_index_.emplace(t.name, tensors_.size());
         tensors_.push_back(std::move(t));
     }
@@ -327,28 +469,30 @@ void GgufFile::parse_all() {
     data_offset_ = (header_end + alignment_ - 1) / alignment_ * alignment_;
     const size_t data_size = data_offset_ <= bytes_.size() ? bytes_.size() - data_offset_ : 0;
     if (!tensors_.empty() && data_offset_ > bytes_.size())
-        fail(label_ + ": file is truncated: it ends at byte " + std::to_string(bytes_.size()) +
+        fail(label_ + ": file is truncated or corrupt: it ends at byte " + std::to_string(bytes_.size()) +
              " before the tensor data section at byte " + std::to_string(data_offset_));
 
     std::vector<size_t> order(tensors_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     for (auto& t : tensors_) {
         if (t.offset % alignment_ != 0)
-            fail(label_ + ": tensor '" + t.name + "' data offset " + std::to_string(t.offset) +
+            fail(label_ + ": tensor '" + printable(t.name) + "' data offset " + std::to_string(t.offset) +
                  " is not aligned to " + std::to_string(alignment_) + " bytes");
         if (t.offset > data_size || t.n_bytes > data_size - t.offset)
-            fail(label_ + ": tensor '" + t.name + "' data (" + std::to_string(t.n_bytes) + " bytes at offset " +
-                 std::to_string(t.offset) + ") lies outside the file, whose data section holds " +
-                 std::to_string(data_size) + " bytes; the file may be truncated");
+            fail(label_ + ": tensor '" + printable(t.name) + "' data (" + std::to_string(t.n_bytes) +
+                 " bytes at offset " + std::to_string(t.offset) + ") lies outside the file, whose data section holds " +
+                 std::to_string(data_size) + " bytes; the file is truncated or corrupt");
         t.data = bytes_.data() + data_offset_ + t.offset;
     }
-    std::sort(order.begin(), order.end(),
+    // Stable, so that tensors at the same offset are named in file order.
+    std::stable_sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return tensors_[a].offset < tensors_[b].offset; });
     for (size_t k = 1; k < order.size(); ++k) {
         const auto& prev = tensors_[order[k - 1]];
         const auto& cur = tensors_[order[k]];
         if (prev.offset + prev.n_bytes > cur.offset)
-            fail(label_ + ": tensors '" + prev.name + "' and '" + cur.name + "' overlap in the file");
+            fail(label_ + ": tensors '" + printable(prev.name) + "' and '" + printable(cur.name) +
+                 "' overlap in the file");
     }
 }
 

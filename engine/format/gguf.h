@@ -17,6 +17,26 @@
 
 namespace pareto {
 
+// Format constants and the limits the reader enforces. The writer checks the same
+// limits, so anything it accepts can be read back.
+namespace gguf {
+inline constexpr uint32_t kMagic = 0x46554747;                // the bytes "GGUF" as a little-endian uint32
+inline constexpr uint32_t kWriteVersion = 3;                  // the writer's; the reader takes 2 and 3
+inline constexpr size_t kDefaultAlignment = 32;               // when general.alignment is absent
+inline constexpr size_t kMaxAlignment = size_t{1} << 20;      // general.alignment: a power of two up to this
+inline constexpr uint32_t kMaxDims = 4;
+inline constexpr uint64_t kMaxDim = uint64_t{1} << 40;        // one dimension; no real model is near it
+inline constexpr uint64_t kMaxKeyLength = uint64_t{1} << 16;  // metadata keys and tensor names
+inline constexpr uint32_t kMaxArrayNesting = 4;               // arrays of arrays of ...
+// Elements in one metadata array. The largest real ones (vocabularies, merges) hold a
+// few hundred thousand; the cap keeps a corrupt length from exhausting memory.
+inline constexpr uint64_t kMaxArrayLength = uint64_t{1} << 24;
+// Array elements in the whole file: a real model holds about a million (tokens,
+// scores, types, merges); with ~64 bytes per parsed element this bounds the memory a
+// hostile file can make the reader allocate to about half a GiB.
+inline constexpr uint64_t kMaxMetadataElements = uint64_t{1} << 23;
+}  // namespace gguf
+
 enum class GgufType : uint32_t {
     UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6,
     BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
@@ -25,11 +45,17 @@ std::string_view gguf_type_name(GgufType t);
 
 // One metadata value. Integers are widened to 64 bits, floats to double; the
 // original type is kept so a writer can reproduce the file.
+//
+// The factories check that the value fits the type (a uint8 of 300, an array whose
+// elements are not all of its element type, a float32 beyond float's range throw
+// pareto::Error), so every GgufValue can be written exactly as it reads back.
+// make_uint and make_int take any integer type; make_float rounds float32 values
+// to float, so the value in memory is the value in the file.
 class GgufValue {
 public:
     using Array = std::vector<GgufValue>;
 
-    GgufValue() = default;
+    GgufValue() = default;  // uint8 0
     static GgufValue make_uint(GgufType t, uint64_t v);
     static GgufValue make_int(GgufType t, int64_t v);
     static GgufValue make_float(GgufType t, double v);
@@ -80,6 +106,9 @@ public:
     // Parses bytes owned by the caller (they must outlive the result). `label`
     // names the source in error messages.
     static GgufFile parse(std::span<const uint8_t> bytes, std::string label = "<memory>");
+    // The result would point into a vector that dies at the end of the statement
+    // (e.g. parse(writer.serialize())): keep the bytes in a variable instead.
+    static GgufFile parse(std::vector<uint8_t>&& bytes, std::string label = "<memory>") = delete;
 
     GgufFile(GgufFile&&) noexcept = default;
     GgufFile& operator=(GgufFile&&) noexcept = default;
@@ -111,7 +140,7 @@ private:
     std::unique_ptr<MappedFile> map_;  // null when parsing caller-owned bytes
     std::span<const uint8_t> bytes_;
     uint32_t version_ = 0;
-    size_t alignment_ = 32;
+    size_t alignment_ = gguf::kDefaultAlignment;
     size_t data_offset_ = 0;
     std::vector<std::pair<std::string, GgufValue>> metadata_;
     std::map<std::string, size_t, std::less<>> metadata_index_;

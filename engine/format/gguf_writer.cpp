@@ -1,1 +1,347 @@
-// placeholder: being written
+#include "format/gguf_writer.h"
+
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <limits>
+#include <unistd.h>
+
+#include "util/error.h"
+
+namespace pareto {
+namespace {
+
+// GGUF is little-endian; values are copied out of host memory as they are.
+static_assert(std::endian::native == std::endian::little, "the GGUF writer assumes a little-endian host");
+
+// Built piecewise: `"'" + std::string(s)` trips a false -Wrestrict in GCC 12.
+std::string in_quotes(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '\'';
+    out += s;
+    out += '\'';
+    return out;
+}
+
+// ---- serialisation into a byte buffer ----------------------------------------------
+
+template <typename T>
+void put(std::vector<uint8_t>& out, T v) {
+    const size_t at = out.size();
+    out.resize(at + sizeof(T));
+    std::memcpy(out.data() + at, &v, sizeof(T));
+}
+
+void put_string(std::vector<uint8_t>& out, std::string_view s) {
+    put<uint64_t>(out, s.size());
+    out.insert(out.end(), s.begin(), s.end());
+}
+
+// The payload of a value, without its type tag (array elements carry none).
+void put_value(std::vector<uint8_t>& out, const GgufValue& v) {
+    // GgufValue's factories guarantee the value fits its type, so the casts are exact.
+    switch (v.type()) {
+        case GgufType::UINT8: put<uint8_t>(out, static_cast<uint8_t>(v.as_uint())); return;
+        case GgufType::INT8: put<int8_t>(out, static_cast<int8_t>(v.as_int())); return;
+        case GgufType::UINT16: put<uint16_t>(out, static_cast<uint16_t>(v.as_uint())); return;
+        case GgufType::INT16: put<int16_t>(out, static_cast<int16_t>(v.as_int())); return;
+        case GgufType::UINT32: put<uint32_t>(out, static_cast<uint32_t>(v.as_uint())); return;
+        case GgufType::INT32: put<int32_t>(out, static_cast<int32_t>(v.as_int())); return;
+        case GgufType::UINT64: put<uint64_t>(out, v.as_uint()); return;
+        case GgufType::INT64: put<int64_t>(out, v.as_int()); return;
+        case GgufType::FLOAT32: put<float>(out, static_cast<float>(v.as_float())); return;
+        case GgufType::FLOAT64: put<double>(out, v.as_float()); return;
+        case GgufType::BOOL: put<uint8_t>(out, v.as_bool() ? 1 : 0); return;
+        case GgufType::STRING: put_string(out, v.as_string()); return;
+        case GgufType::ARRAY: {
+            const auto& items = v.as_array();
+            put<uint32_t>(out, static_cast<uint32_t>(v.element_type()));
+            put<uint64_t>(out, items.size());
+            for (const auto& item : items) put_value(out, item);
+            return;
+        }
+    }
+    fail("GGUF writer: value of unknown type id " + std::to_string(static_cast<uint32_t>(v.type())));
+}
+
+size_t padding(uint64_t n, size_t alignment) { return static_cast<size_t>((alignment - n % alignment) % alignment); }
+
+// The reader's limits on arrays, checked here so that every file we write reads back.
+void check_array_limits(const std::string& key, const GgufValue& v, uint32_t depth) {
+    if (v.type() != GgufType::ARRAY) return;
+    if (depth >= gguf::kMaxArrayNesting)
+        fail("GGUF metadata " + in_quotes(key) + " nests arrays more than " + std::to_string(gguf::kMaxArrayNesting) +
+             " deep");
+    const auto& items = v.as_array();
+    if (items.size() > gguf::kMaxArrayLength)
+        fail("GGUF metadata " + in_quotes(key) + " has " + std::to_string(items.size()) + " array elements (at most " +
+             std::to_string(gguf::kMaxArrayLength) + ")");
+    if (v.element_type() == GgufType::ARRAY)
+        for (const auto& item : items) check_array_limits(key, item, depth + 1);
+}
+
+void check_metadata(const std::string& key, const GgufValue& v) {
+    if (key.empty()) fail("GGUF metadata key is empty");
+    if (key.size() > gguf::kMaxKeyLength)
+        fail("GGUF metadata key " + in_quotes(key.substr(0, 64) + "...") + " is " + std::to_string(key.size()) +
+             " bytes long (at most " + std::to_string(gguf::kMaxKeyLength) + ")");
+    check_array_limits(key, v, 0);
+    if (key == "general.alignment") {
+        // Readers take this key as the data alignment; refuse values they would refuse.
+        if (v.type() != GgufType::UINT32)
+            fail("GGUF metadata 'general.alignment' must be a uint32, not " + std::string(gguf_type_name(v.type())));
+        const uint64_t a = v.as_uint();
+        if (a == 0 || !std::has_single_bit(a) || a > gguf::kMaxAlignment)
+            fail("GGUF alignment " + std::to_string(a) + " is not a power of two from 1 to 1 MiB");
+    }
+}
+
+// ---- atomic file output ------------------------------------------------------------
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A temporary file beside `path` that becomes `path` on commit() and is removed if
+// the object dies before that (an exception on the way).
+class AtomicFile {
+public:
+    explicit AtomicFile(const std::string& path) : path_(path) {
+        static std::atomic<uint64_t> counter{0};
+        const auto now = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        // O_EXCL makes the name ours; retry the rare collision with a stale file.
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            tmp_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+                   std::to_string(now % 1000000007u);
+            fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (fd_ >= 0) return;
+            if (errno != EEXIST) break;
+        }
+        const int err = errno;
+        fail(path_ + ": cannot create the temporary file " + tmp_ + ": " + errno_text(err));
+    }
+
+    ~AtomicFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!committed_) ::unlink(tmp_.c_str());
+    }
+
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    void write(const uint8_t* p, size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::write(fd_, p, n);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                const int err = errno;
+                fail(path_ + ": cannot write (to the temporary file " + tmp_ + "): " + errno_text(err));
+            }
+            p += w;
+            n -= static_cast<size_t>(w);
+        }
+    }
+
+    void commit() {
+        // fsync before rename: otherwise a crash can leave the new name pointing at a
+        // file whose data never reached the disk.
+        if (::fsync(fd_) != 0) {
+            const int err = errno;
+            fail(path_ + ": cannot sync the temporary file " + tmp_ + " to disk: " + errno_text(err));
+        }
+        const int fd = fd_;
+        fd_ = -1;
+        if (::close(fd) != 0) {
+            const int err = errno;
+            fail(path_ + ": cannot close the temporary file " + tmp_ + ": " + errno_text(err));
+        }
+        if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+            const int err = errno;
+            fail(path_ + ": cannot rename the temporary file " + tmp_ + " into place: " + errno_text(err));
+        }
+        committed_ = true;
+        // Make the rename itself durable. Some file systems cannot sync a directory
+        // (EINVAL); the data is safe in the file either way.
+        const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+        const std::string dir = parent.empty() ? std::string(".") : parent.string();
+        const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            const int rc = ::fsync(dfd);
+            const int err = errno;
+            ::close(dfd);
+            if (rc != 0 && err != EINVAL)
+                fail(path_ + ": written, but its directory could not be synced to disk: " + errno_text(err));
+        }
+    }
+
+private:
+    std::string path_;
+    std::string tmp_;
+    int fd_ = -1;
+    bool committed_ = false;
+};
+
+}  // namespace
+
+// ---- metadata ------------------------------------------------------------------------
+
+void GgufWriter::add(std::string key, GgufValue value) {
+    if (metadata_index_.count(key)) fail("GGUF writer: duplicate metadata key " + in_quotes(key));
+    check_metadata(key, value);
+    metadata_index_.emplace(key, metadata_.size());
+    metadata_.emplace_back(std::move(key), std::move(value));
+}
+
+void GgufWriter::set(std::string key, GgufValue value) {
+    auto it = metadata_index_.find(key);
+    if (it == metadata_index_.end()) return add(std::move(key), std::move(value));
+    check_metadata(key, value);
+    metadata_[it->second].second = std::move(value);
+}
+
+bool GgufWriter::remove(std::string_view key) {
+    auto it = metadata_index_.find(key);
+    if (it == metadata_index_.end()) return false;
+    metadata_.erase(metadata_.begin() + static_cast<std::ptrdiff_t>(it->second));
+    metadata_index_.erase(it);
+    for (size_t i = 0; i < metadata_.size(); ++i) metadata_index_[metadata_[i].first] = i;
+    return true;
+}
+
+const GgufValue* GgufWriter::find(std::string_view key) const {
+    auto it = metadata_index_.find(key);
+    return it == metadata_index_.end() ? nullptr : &metadata_[it->second].second;
+}
+
+void GgufWriter::copy_metadata(const GgufFile& src) {
+    for (const auto& [key, value] : src.metadata()) add(key, value);
+}
+
+void GgufWriter::set_alignment(uint32_t bytes) {
+    set("general.alignment", GgufValue::make_uint(GgufType::UINT32, bytes));
+}
+
+size_t GgufWriter::alignment() const {
+    const GgufValue* a = find("general.alignment");
+    return a ? static_cast<size_t>(a->as_uint()) : gguf::kDefaultAlignment;  // validated by check_metadata
+}
+
+// ---- tensors -------------------------------------------------------------------------
+
+void GgufWriter::check_new_tensor(const std::string& name, DType type, const std::vector<uint64_t>& shape,
+                                  size_t n_bytes) const {
+    const std::string where = "GGUF writer: tensor " + in_quotes(name);
+    if (name.empty()) fail("GGUF writer: tensor name is empty");
+    if (name.size() > kMaxTensorName)
+        fail(where + ": name is " + std::to_string(name.size()) + " bytes long; GGUF runtimes allow at most " +
+             std::to_string(kMaxTensorName));
+    if (tensor_index_.count(name)) fail("GGUF writer: duplicate tensor name " + in_quotes(name));
+    const auto info = dtype_info(static_cast<uint32_t>(type));
+    if (!info) fail(where + " has unknown tensor type id " + std::to_string(static_cast<uint32_t>(type)));
+    if (shape.empty() || shape.size() > gguf::kMaxDims)
+        fail(where + " has " + std::to_string(shape.size()) + " dimensions (1 to " + std::to_string(gguf::kMaxDims) +
+             " allowed)");
+    uint64_t n_elements = 1;
+    for (const uint64_t ne : shape) {
+        if (ne == 0 || ne > gguf::kMaxDim) fail(where + " has an invalid dimension " + std::to_string(ne));
+        // The same bound the reader applies, so the file reads back.
+        if (n_elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / ne)
+            fail(where + ": element count overflows");
+        n_elements *= ne;
+    }
+    if (shape[0] % info->block_elems != 0)
+        fail(where + ": row length " + std::to_string(shape[0]) + " is not a multiple of the " +
+             std::string(info->name) + " block size " + std::to_string(info->block_elems));
+    const uint64_t blocks = n_elements / info->block_elems;
+    if (blocks > std::numeric_limits<uint64_t>::max() / info->block_bytes) fail(where + ": byte size overflows");
+    const uint64_t expected = blocks * info->block_bytes;
+    if (n_bytes != expected) {
+        std::string s;
+        for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+        fail(where + " has " + std::to_string(n_bytes) + " bytes of data, but " + std::string(info->name) + " [" + s +
+             "] needs " + std::to_string(expected));
+    }
+}
+
+void GgufWriter::add_tensor(std::string name, DType type, std::vector<uint64_t> shape, std::vector<uint8_t> data) {
+    check_new_tensor(name, type, shape, data.size());
+    tensor_index_.emplace(name, tensors_.size());
+    tensors_.push_back(Tensor{std::move(name), type, std::move(shape), std::move(data), {}});
+}
+
+void GgufWriter::add_tensor_view(std::string name, DType type, std::vector<uint64_t> shape,
+                                 std::span<const uint8_t> data) {
+    check_new_tensor(name, type, shape, data.size());
+    tensor_index_.emplace(name, tensors_.size());
+    tensors_.push_back(Tensor{std::move(name), type, std::move(shape), {}, data});
+}
+
+void GgufWriter::add_tensor_view(const GgufTensor& t) {
+    add_tensor_view(t.name, t.type, t.shape, std::span<const uint8_t>(t.data, t.n_bytes));
+}
+
+// ---- output --------------------------------------------------------------------------
+
+std::vector<uint8_t> GgufWriter::header() const {
+    const size_t align = alignment();
+    std::vector<uint8_t> out;
+    put<uint32_t>(out, gguf::kMagic);
+    put<uint32_t>(out, gguf::kWriteVersion);
+    put<uint64_t>(out, tensors_.size());
+    put<uint64_t>(out, metadata_.size());
+    for (const auto& [key, value] : metadata_) {
+        put_string(out, key);
+        put<uint32_t>(out, static_cast<uint32_t>(value.type()));
+        put_value(out, value);
+    }
+    uint64_t offset = 0;  // relative to the data section
+    for (const auto& t : tensors_) {
+        put_string(out, t.name);
+        put<uint32_t>(out, static_cast<uint32_t>(t.shape.size()));
+        for (const uint64_t ne : t.shape) put<uint64_t>(out, ne);
+        put<uint32_t>(out, static_cast<uint32_t>(t.type));
+        put<uint64_t>(out, offset);
+        const size_t n = t.bytes().size();
+        offset += n + padding(n, align);
+    }
+    if (!tensors_.empty()) out.resize(out.size() + padding(out.size(), align), 0);
+    return out;
+}
+
+uint64_t GgufWriter::file_size() const {
+    const size_t align = alignment();
+    uint64_t size = header().size();
+    for (const auto& t : tensors_) size += t.bytes().size() + padding(t.bytes().size(), align);
+    return size;
+}
+
+std::vector<uint8_t> GgufWriter::serialize() const {
+    const size_t align = alignment();
+    std::vector<uint8_t> out = header();
+    for (const auto& t : tensors_) {
+        const auto bytes = t.bytes();
+        out.insert(out.end(), bytes.begin(), bytes.end());
+        out.resize(out.size() + padding(bytes.size(), align), 0);
+    }
+    return out;
+}
+
+void GgufWriter::write(const std::string& path) const {
+    const size_t align = alignment();
+    const std::vector<uint8_t> head = header();
+    const std::vector<uint8_t> zeros(align, 0);
+    AtomicFile out(path);
+    out.write(head.data(), head.size());
+    // Tensor bytes go straight from their source (often a memory map) to the file.
+    for (const auto& t : tensors_) {
+        const auto bytes = t.bytes();
+        out.write(bytes.data(), bytes.size());
+        out.write(zeros.data(), padding(bytes.size(), align));
+    }
+    out.commit();
+}
+
+}  // namespace pareto

@@ -1,14 +1,15 @@
 #include "tensor/dtype.h"
 
-#include <array>
-#include <cctype>
+#include <limits>
 
 #include "util/error.h"
 
 namespace pareto {
 namespace {
 
-constexpr std::array<DTypeInfo, 33> kTypes = {{
+// Every type GGUF defines today, in id order. Ids 4, 5 (Q4_2, Q4_3), 31-33 and 36-38
+// (the repacked Q4_0_x_y and IQ4_NL_x_y layouts) were retired and are refused.
+constexpr DTypeInfo kTypes[] = {
     {DType::F32, "F32", 1, 4},          {DType::F16, "F16", 1, 2},
     {DType::Q4_0, "Q4_0", 32, 18},      {DType::Q4_1, "Q4_1", 32, 20},
     {DType::Q5_0, "Q5_0", 32, 22},      {DType::Q5_1, "Q5_1", 32, 24},
@@ -25,14 +26,15 @@ constexpr std::array<DTypeInfo, 33> kTypes = {{
     {DType::F64, "F64", 1, 8},          {DType::IQ1_M, "IQ1_M", 256, 56},
     {DType::BF16, "BF16", 1, 2},        {DType::TQ1_0, "TQ1_0", 256, 54},
     {DType::TQ2_0, "TQ2_0", 256, 66},   {DType::MXFP4, "MXFP4", 32, 17},
-    {DType::F32, "", 0, 0},  // sentinel, never returned
-}};
+};
+
+// ASCII only, on purpose: std::toupper follows the C locale, and type names are ASCII.
+char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i])))
-            return false;
+        if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
     return true;
 }
 
@@ -40,13 +42,13 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::optional<DTypeInfo> dtype_info(uint32_t gguf_id) {
     for (const auto& t : kTypes)
-        if (t.block_elems != 0 && static_cast<uint32_t>(t.type) == gguf_id) return t;
+        if (static_cast<uint32_t>(t.type) == gguf_id) return t;
     return std::nullopt;
 }
 
 const DTypeInfo& dtype_info(DType type) {
     for (const auto& t : kTypes)
-        if (t.block_elems != 0 && t.type == type) return t;
+        if (t.type == type) return t;
     fail("unknown tensor type id " + std::to_string(static_cast<uint32_t>(type)));
 }
 
@@ -54,7 +56,7 @@ std::string_view dtype_name(DType type) { return dtype_info(type).name; }
 
 std::optional<DType> dtype_from_name(std::string_view name) {
     for (const auto& t : kTypes)
-        if (t.block_elems != 0 && iequals(t.name, name)) return t.type;
+        if (iequals(t.name, name)) return t.type;
     return std::nullopt;
 }
 
@@ -65,7 +67,9 @@ bool dtype_is_computable(DType type) {
 std::optional<size_t> dtype_row_bytes(DType type, uint64_t n) {
     const auto& info = dtype_info(type);
     if (n % info.block_elems != 0) return std::nullopt;
-    return static_cast<size_t>(n / info.block_elems) * info.block_bytes;
+    const uint64_t blocks = n / info.block_elems;
+    if (blocks > std::numeric_limits<size_t>::max() / info.block_bytes) return std::nullopt;  // would wrap
+    return static_cast<size_t>(blocks) * info.block_bytes;
 }
 
 }  // namespace pareto

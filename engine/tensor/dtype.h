@@ -25,14 +25,15 @@ struct DTypeInfo {
 
 // nullopt for ids GGUF does not define (or that were retired, like Q4_2).
 std::optional<DTypeInfo> dtype_info(uint32_t gguf_id);
-const DTypeInfo& dtype_info(DType type);
+const DTypeInfo& dtype_info(DType type);  // throws pareto::Error for a value not in the enum
 std::string_view dtype_name(DType type);
 std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitive
 
 // Whether the engine can compute with this type as a weight today.
 bool dtype_is_computable(DType type);
 
-// Bytes taken by a row of n values; nullopt when n is not a whole number of blocks.
+// Bytes taken by a row of n values; nullopt when n is not a whole number of blocks
+// (or the size would not fit in size_t). Throws pareto::Error for an unknown type.
 std::optional<size_t> dtype_row_bytes(DType type, uint64_t n);
 
 }  // namespace pareto
