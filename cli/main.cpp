@@ -1,1 +1,44 @@
-int main() { return 0; }
+// pareto-cli: Pareto's engine, headless — for boards, scripts and CI.
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <string>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"pareto-cli: load, run, measure and compress small language models"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "pareto-cli 0.1.0");
+
+    std::map<CLI::App*, pareto::cli::Command> commands;
+    auto reg = [&](pareto::cli::Command (*add)(CLI::App&)) {
+        const size_t before = app.get_subcommands({}).size();
+        pareto::cli::Command run = add(app);
+        commands[app.get_subcommands({})[before]] = std::move(run);
+    };
+    reg(pareto::cli::add_info);
+    reg(pareto::cli::add_tokenize);
+    reg(pareto::cli::add_run);
+    reg(pareto::cli::add_perplexity);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        for (auto& [sub, run] : commands)
+            if (sub->parsed()) return run();
+    } catch (const pareto::Error& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "pareto-cli: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "pareto-cli: unexpected error: %s\n", e.what());
+        return 2;
+    }
+    return 1;
+}

@@ -1,1 +1,224 @@
-// placeholder: being written
+#include "model/session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "util/error.h"
+
+namespace pareto {
+namespace {
+
+constexpr int64_t kDefaultMaxCtx = 4096;
+
+// YaRN: the dimension index below which rotations are extrapolated and above which
+// they are interpolated, from the number of full rotations over the original context.
+double yarn_corr_dim(int64_t n_dims, int64_t n_ctx_orig, double n_rot, double base) {
+    return n_dims * std::log(n_ctx_orig / (n_rot * 2.0 * std::numbers::pi)) / (2.0 * std::log(base));
+}
+
+}  // namespace
+
+SessionParams session_default_params() { return SessionParams{}; }
+
+Session::Session(const Model& model, SessionParams params)
+    : model_(model), cfg_(model.config()) {
+    n_ctx_ = params.n_ctx > 0 ? params.n_ctx : std::min(cfg_.n_ctx_train, kDefaultMaxCtx);
+    if (n_ctx_ > (int64_t{1} << 24)) fail("context length " + std::to_string(n_ctx_) + " is too large");
+    n_batch_ = std::clamp<int64_t>(params.n_batch, 1, n_ctx_);
+    if (params.n_threads < 0 || params.n_threads > 1024)
+        fail("thread count " + std::to_string(params.n_threads) + " is out of range");
+    pool_ = std::make_unique<ThreadPool>(params.n_threads);
+
+    const auto kv = static_cast<size_t>(cfg_.n_layer * n_ctx_ * cfg_.kv_dim());
+    k_cache_.assign(kv, 0.0f);
+    v_cache_.assign(kv, 0.0f);
+
+    // RoPE table: angle = pos * base^(-2i/d) (scaled), computed in double once.
+    const int64_t half = cfg_.rope_dim / 2;
+    rope_cos_.resize(static_cast<size_t>(n_ctx_ * half));
+    rope_sin_.resize(static_cast<size_t>(n_ctx_ * half));
+    double corr_lo = 0, corr_hi = 0, mscale = 1.0;
+    const bool yarn = cfg_.rope_scaling == RopeScaling::Yarn;
+    if (yarn) {
+        corr_lo = std::max(0.0, std::floor(yarn_corr_dim(cfg_.rope_dim, cfg_.rope_orig_ctx, cfg_.yarn_beta_fast, cfg_.rope_theta)));
+        corr_hi = std::min<double>(cfg_.rope_dim - 1, std::ceil(yarn_corr_dim(cfg_.rope_dim, cfg_.rope_orig_ctx, cfg_.yarn_beta_slow, cfg_.rope_theta)));
+        mscale = 1.0 + 0.1 * std::log(1.0 / cfg_.rope_freq_scale);
+    }
+    const auto& factors = model.weights().rope_freq_factors;
+    for (int64_t i = 0; i < half; ++i) {
+        double freq = std::pow(static_cast<double>(cfg_.rope_theta), -2.0 * i / cfg_.rope_dim);
+        if (!factors.empty()) freq /= factors[static_cast<size_t>(i)];
+        for (int64_t p = 0; p < n_ctx_; ++p) {
+            const double extrap = p * freq;
+            double theta = cfg_.rope_freq_scale * extrap;  // linear interpolation (1 when unscaled)
+            if (yarn) {
+                const double y = (i - corr_lo) / std::max(0.001, corr_hi - corr_lo);
+                const double ramp = 1.0 - std::min(1.0, std::max(0.0, y));
+                theta = theta * (1.0 - ramp) + extrap * ramp;
+            }
+            rope_cos_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::cos(theta) * mscale);
+            rope_sin_[static_cast<size_t>(p * half + i)] = static_cast<float>(std::sin(theta) * mscale);
+        }
+    }
+
+    const auto nb = static_cast<size_t>(n_batch_);
+    x_.resize(nb * cfg_.n_embd);
+    xn_.resize(nb * cfg_.n_embd);
+    q_.resize(nb * cfg_.q_dim());
+    k_.resize(nb * cfg_.kv_dim());
+    v_.resize(nb * cfg_.kv_dim());
+    attn_.resize(nb * cfg_.q_dim());
+    gate_.resize(nb * cfg_.n_ff);
+    up_.resize(nb * cfg_.n_ff);
+    scores_.resize(static_cast<size_t>(pool_->size() * n_ctx_));
+    logits_.resize(static_cast<size_t>(cfg_.n_vocab));
+}
+
+Session::~Session() = default;
+
+size_t Session::kv_cache_bytes() const { return (k_cache_.size() + v_cache_.size()) * sizeof(float); }
+
+size_t Session::scratch_bytes() const {
+    const size_t n = x_.size() + xn_.size() + q_.size() + k_.size() + v_.size() + attn_.size() +
+                     gate_.size() + up_.size() + scores_.size() + logits_.size() + rope_cos_.size() +
+                     rope_sin_.size();
+    return n * sizeof(float);
+}
+
+void Session::truncate(int64_t n_keep) {
+    if (n_keep < 0 || n_keep > n_past_) fail("cannot truncate the context to " + std::to_string(n_keep));
+    n_past_ = n_keep;
+}
+
+std::span<const float> Session::logits() const {
+    if (n_logits_ == 0) fail("no logits: nothing has been evaluated");
+    return {logits_.data() + (n_logits_ - 1) * cfg_.n_vocab, static_cast<size_t>(cfg_.n_vocab)};
+}
+
+std::span<const float> Session::logits_at(int64_t i) const {
+    if (i < 0 || i >= n_logits_) fail("logits of token " + std::to_string(i) + " were not kept");
+    return {logits_.data() + i * cfg_.n_vocab, static_cast<size_t>(cfg_.n_vocab)};
+}
+
+void Session::eval(std::span<const TokenId> tokens, bool all_logits) {
+    const auto n = static_cast<int64_t>(tokens.size());
+    if (n == 0) fail("nothing to evaluate: the token list is empty");
+    if (n_past_ + n > n_ctx_)
+        fail("context is full: " + std::to_string(n_past_) + " + " + std::to_string(n) + " tokens exceed n_ctx " +
+             std::to_string(n_ctx_));
+    for (TokenId t : tokens)
+        if (t < 0 || t >= cfg_.n_vocab) fail("token id " + std::to_string(t) + " is outside the vocabulary");
+    const auto need = static_cast<size_t>((all_logits ? n : 1) * cfg_.n_vocab);
+    if (logits_.size() < need) logits_.resize(need);
+    n_logits_ = all_logits ? n : 1;
+
+    for (int64_t i = 0; i < n; i += n_batch_) {
+        const int64_t len = std::min(n_batch_, n - i);
+        const bool last = i + len == n;
+        float* out = all_logits ? logits_.data() + i * cfg_.n_vocab : (last ? logits_.data() : nullptr);
+        forward_batch(tokens.data() + i, len, out, all_logits);
+    }
+}
+
+void Session::apply_rope(float* vec, int64_t n_heads, int64_t pos) const {
+    const int64_t half = cfg_.rope_dim / 2;
+    const float* cs = rope_cos_.data() + pos * half;
+    const float* sn = rope_sin_.data() + pos * half;
+    for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = vec + h * cfg_.head_dim;
+        for (int64_t i = 0; i < half; ++i) {
+            // Normal order rotates adjacent pairs; NeoX rotates element i with i + d/2.
+            const int64_t a = cfg_.rope_order == RopeOrder::Normal ? 2 * i : i;
+            const int64_t b = cfg_.rope_order == RopeOrder::Normal ? 2 * i + 1 : i + half;
+            const float x0 = v[a], x1 = v[b];
+            v[a] = x0 * cs[i] - x1 * sn[i];
+            v[b] = x0 * sn[i] + x1 * cs[i];
+        }
+    }
+}
+
+void Session::attention(int64_t layer, int64_t n, int64_t pos0) {
+    const int64_t hd = cfg_.head_dim, q_dim = cfg_.q_dim(), kv_dim = cfg_.kv_dim();
+    const int64_t group = cfg_.n_head / cfg_.n_head_kv;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    const float* kc = k_cache_.data() + layer * n_ctx_ * kv_dim;
+    const float* vc = v_cache_.data() + layer * n_ctx_ * kv_dim;
+    const int64_t work = n * cfg_.n_head;  // one item per (token, head)
+    const int64_t cost = work * (pos0 + n) * hd * 2;
+    pool_->parallel_for(work, [&](int64_t w0, int64_t w1, int ith) {
+        float* scores = scores_.data() + ith * n_ctx_;
+        for (int64_t w = w0; w < w1; ++w) {
+            const int64_t t = w / cfg_.n_head, h = w % cfg_.n_head;
+            const int64_t kvh = h / group;
+            const int64_t n_keys = pos0 + t + 1;  // causal: attend to positions <= own
+            const float* q = q_.data() + t * q_dim + h * hd;
+            for (int64_t p = 0; p < n_keys; ++p) scores[p] = dot_f32(q, kc + p * kv_dim + kvh * hd, hd) * scale;
+            softmax_inplace(scores, n_keys);
+            float* out = attn_.data() + t * q_dim + h * hd;
+            std::fill(out, out + hd, 0.0f);
+            for (int64_t p = 0; p < n_keys; ++p) {
+                const float* v = vc + p * kv_dim + kvh * hd;
+                const float s = scores[p];
+                for (int64_t i = 0; i < hd; ++i) out[i] += s * v[i];
+            }
+        }
+    }, cost);
+}
+
+void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out, bool all_logits) {
+    const ModelWeights& W = model_.weights();
+    const int64_t d = cfg_.n_embd, q_dim = cfg_.q_dim(), kv_dim = cfg_.kv_dim(), ff = cfg_.n_ff;
+    const int64_t pos0 = n_past_;
+    ThreadPool& pool = *pool_;
+
+    for (int64_t t = 0; t < n; ++t)
+        dequantize_row(W.token_embd.type, W.token_embd.row(tokens[t]), x_.data() + t * d, d);
+
+    for (int64_t l = 0; l < cfg_.n_layer; ++l) {
+        const LayerWeights& L = W.layers[static_cast<size_t>(l)];
+
+        for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
+        matmul(pool, L.wq, xn_.data(), n, q_.data(), q_dim);
+        matmul(pool, L.wk, xn_.data(), n, k_.data(), kv_dim);
+        matmul(pool, L.wv, xn_.data(), n, v_.data(), kv_dim);
+        float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
+        float* vc = v_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
+        for (int64_t t = 0; t < n; ++t) {
+            float* q = q_.data() + t * q_dim;
+            float* k = k_.data() + t * kv_dim;
+            float* v = v_.data() + t * kv_dim;
+            if (cfg_.has_qkv_bias) {
+                for (int64_t i = 0; i < q_dim; ++i) q[i] += L.bq[static_cast<size_t>(i)];
+                for (int64_t i = 0; i < kv_dim; ++i) k[i] += L.bk[static_cast<size_t>(i)];
+                for (int64_t i = 0; i < kv_dim; ++i) v[i] += L.bv[static_cast<size_t>(i)];
+            }
+            apply_rope(q, cfg_.n_head, pos0 + t);
+            apply_rope(k, cfg_.n_head_kv, pos0 + t);
+            std::copy(k, k + kv_dim, kc + t * kv_dim);
+            std::copy(v, v + kv_dim, vc + t * kv_dim);
+        }
+        attention(l, n, pos0);
+        matmul(pool, L.wo, attn_.data(), n, xn_.data(), d);
+        for (int64_t i = 0; i < n * d; ++i) x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+
+        for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
+        matmul(pool, L.w_gate, xn_.data(), n, gate_.data(), ff);
+        matmul(pool, L.w_up, xn_.data(), n, up_.data(), ff);
+        for (int64_t i = 0; i < n * ff; ++i) gate_[static_cast<size_t>(i)] = silu(gate_[static_cast<size_t>(i)]) * up_[static_cast<size_t>(i)];
+        matmul(pool, L.w_down, gate_.data(), n, xn_.data(), d);
+        for (int64_t i = 0; i < n * d; ++i) x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+    }
+    n_past_ += n;
+
+    if (logits_out) {
+        // Only the rows whose logits are wanted go through the (large) output matrix.
+        const int64_t first = all_logits ? 0 : n - 1;
+        const int64_t rows = n - first;
+        for (int64_t t = first; t < n; ++t)
+            rmsnorm(x_.data() + t * d, W.output_norm.data(), xn_.data() + (t - first) * d, d, cfg_.rms_eps);
+        matmul(pool, W.output, xn_.data(), rows, logits_out, cfg_.n_vocab);
+    }
+}
+
+}  // namespace pareto

@@ -16,13 +16,24 @@ namespace pareto {
 class GgufFile;
 using TokenId = int32_t;
 
+namespace detail {
+struct VocabIndex;
+struct VocabSpec;
+struct Fragment;
+}  // namespace detail
+
 enum class TokenKind : int32_t {  // GGUF tokenizer.ggml.token_type values
     Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6,
 };
 
 struct TokenizeOptions {
-    bool add_bos = true;        // prepend BOS when the vocabulary says it uses one
-    bool parse_special = false; // recognise control/user-defined token text such as "<|im_start|>"
+    // Add the special tokens the vocabulary asks for: BOS when add_bos_default(),
+    // EOS when add_eos_default() (llama.cpp's add_special). False gives bare text ids.
+    bool add_bos = true;
+    // Recognise control-token text such as "<|im_start|>" in the input. User-defined
+    // tokens (added tokens that are not special) are recognised either way, as in
+    // llama.cpp and HuggingFace.
+    bool parse_special = false;
 };
 
 class Tokenizer {
@@ -35,14 +46,17 @@ public:
     // there is read for special tokens when present). `pre` names the pre-tokenizer family.
     static std::unique_ptr<Tokenizer> from_hf_vocab_merges(const std::string& dir, const std::string& pre = "qwen2");
 
+    // Thread-safe: encoding keeps no state between calls.
     virtual std::vector<TokenId> encode(std::string_view text, TokenizeOptions options = {}) const = 0;
 
     // The bytes a token stands for. Control tokens give their text only when
     // `render_special` is set (as llama.cpp prints "<s>"); byte tokens give one byte.
-    virtual std::string token_to_piece(TokenId id, bool render_special = false) const = 0;
+    // Throws pareto::Error for an id outside the vocabulary.
+    std::string token_to_piece(TokenId id, bool render_special = false) const;
 
     // Concatenated pieces, with the leading space a SentencePiece vocabulary adds
-    // removed from the first token (so decode(encode(text)) == text).
+    // removed from the first token (so decode(encode(text)) == text). That space is
+    // also dropped after a special token, where encode() adds it too.
     virtual std::string decode(const std::vector<TokenId>& ids, bool render_special = false) const;
 
     virtual std::string_view model_name() const = 0;  // "llama" or "gpt2"
@@ -55,18 +69,39 @@ public:
 
     std::optional<TokenId> bos() const { return bos_; }
     std::optional<TokenId> eos() const { return eos_; }
+    std::optional<TokenId> unk() const { return unk_; }
+    std::optional<TokenId> pad() const { return pad_; }
     bool add_bos_default() const { return add_bos_; }
+    bool add_eos_default() const { return add_eos_; }
+    bool add_space_prefix() const { return add_space_prefix_; }
     // End-of-generation: EOS and tokens such as <|im_end|>, <|eot_id|>, <|endoftext|>.
     bool is_end_of_generation(TokenId id) const;
+    const std::vector<TokenId>& end_of_generation_ids() const { return eog_; }
 
 protected:
+    Tokenizer() = default;
+    // Takes the vocabulary shared by both algorithms out of `spec` and builds the
+    // lookup structures. Subclasses call it from their constructor.
+    void init_vocab(detail::VocabSpec& spec);
+    // Throws pareto::Error unless 0 <= id < vocab_size().
+    void check_id(TokenId id) const;
+    // Cuts special-token text out of `text` (see detail::SpecialTokenMatcher).
+    std::vector<detail::Fragment> split_special(std::string_view text, bool parse_special) const;
+    const detail::VocabIndex& index() const { return *index_; }
+    // The bytes of a Normal token: the algorithm's own spelling undone ("▁" for a
+    // space in SentencePiece, GPT-2's byte alphabet in byte-level BPE).
+    virtual std::string normal_piece(const std::string& text) const = 0;
+
     std::string pre_;
     std::vector<std::string> tokens_;
     std::vector<TokenKind> kinds_;
-    std::optional<TokenId> bos_, eos_;
+    std::optional<TokenId> bos_, eos_, unk_, pad_;
     std::vector<TokenId> eog_;
     bool add_bos_ = true;
+    bool add_eos_ = false;
     bool add_space_prefix_ = false;
+    // shared_ptr because VocabIndex is only declared here and the destructor is inline.
+    std::shared_ptr<const detail::VocabIndex> index_;
 };
 
 }  // namespace pareto

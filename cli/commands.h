@@ -1,0 +1,21 @@
+#pragma once
+// pareto-cli subcommands. Each registers its options on the CLI11 app and returns
+// the function that runs it; errors are thrown as pareto::Error and reported by main.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace pareto::cli {
+
+using Command = std::function<int()>;
+
+Command add_info(CLI::App& app);
+Command add_tokenize(CLI::App& app);
+Command add_run(CLI::App& app);
+Command add_perplexity(CLI::App& app);
+
+// Shared helpers.
+std::string read_file_text(const std::string& path);
+std::string format_bytes(double bytes);
+
+}  // namespace pareto::cli

@@ -1,0 +1,76 @@
+#pragma once
+// One inference context over a Model: the KV cache, scratch buffers and thread pool.
+// Everything is allocated when the session is created; evaluating tokens allocates
+// nothing (except, once, a buffer for all-token logits when asked for them).
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "model/model.h"
+#include "util/thread_pool.h"
+
+namespace pareto {
+
+struct SessionParams {
+    int64_t n_ctx = 0;      // KV cache length; 0: the model's training context, capped at 4096
+    int n_threads = 0;      // 0: one per hardware thread
+    int64_t n_batch = 512;  // tokens per forward pass while processing a prompt
+};
+SessionParams session_default_params();
+
+class Session {
+public:
+    explicit Session(const Model& model, SessionParams params = session_default_params());
+    ~Session();
+
+    // Runs `tokens` at positions n_past().. and appends them to the KV cache. Keeps
+    // the logits of the last token, or of every token when `all_logits` is set.
+    // Throws pareto::Error when the context would overflow or an id is out of range.
+    void eval(std::span<const TokenId> tokens, bool all_logits = false);
+
+    std::span<const float> logits() const;            // [n_vocab] of the last token evaluated
+    std::span<const float> logits_at(int64_t i) const; // i-th token of the last eval(all_logits)
+
+    int64_t n_past() const { return n_past_; }
+    int64_t n_ctx() const { return n_ctx_; }
+    void clear() { n_past_ = 0; }                     // forget the cache (buffers are kept)
+    void truncate(int64_t n_keep);                   // keep only the first n_keep positions
+
+    const Model& model() const { return model_; }
+    ThreadPool& pool() { return *pool_; }
+    size_t kv_cache_bytes() const;
+    size_t scratch_bytes() const;
+
+private:
+    void forward_batch(const TokenId* tokens, int64_t n, float* logits_out, bool all_logits);
+    void attention(int64_t layer, int64_t n, int64_t pos0);
+    void apply_rope(float* vec, int64_t n_heads, int64_t pos) const;
+
+    const Model& model_;
+    const ModelConfig& cfg_;
+    int64_t n_ctx_;
+    int64_t n_batch_;
+    int64_t n_past_ = 0;
+    std::unique_ptr<ThreadPool> pool_;
+
+    // KV cache, F32: [n_layer][n_ctx][kv_dim] each.
+    std::vector<float> k_cache_, v_cache_;
+    // RoPE angles per position: [n_ctx][rope_dim/2] each.
+    std::vector<float> rope_cos_, rope_sin_;
+
+    // Scratch for one batch of up to n_batch tokens.
+    std::vector<float> x_;       // [n_batch, n_embd] residual stream
+    std::vector<float> xn_;      // [n_batch, n_embd] normalised input of a block
+    std::vector<float> q_;       // [n_batch, q_dim]
+    std::vector<float> k_;       // [n_batch, kv_dim]
+    std::vector<float> v_;       // [n_batch, kv_dim]
+    std::vector<float> attn_;    // [n_batch, q_dim] attention output
+    std::vector<float> gate_;    // [n_batch, n_ff]
+    std::vector<float> up_;      // [n_batch, n_ff]
+    std::vector<float> scores_;  // [n_threads, n_ctx] attention weights per thread
+    std::vector<float> logits_;  // [n_vocab] or [n tokens, n_vocab] after eval(all_logits)
+    int64_t n_logits_ = 0;       // rows held in logits_
+};
+
+}  // namespace pareto
