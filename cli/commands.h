@@ -13,6 +13,8 @@ Command add_info(CLI::App& app);
 Command add_tokenize(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_perplexity(CLI::App& app);
+Command add_synth(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 // Shared helpers.
 std::string read_file_text(const std::string& path);

@@ -5,11 +5,32 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <sstream>
 
 #include "util/error.h"
 
 namespace pareto {
+
+// Compact array storage: STRING elements as views (into the file's mapping, kept
+// alive by `owner`, or into `owned`), numbers and bools as 8-byte words (uint64,
+// int64 or double bits according to the element type), nested arrays as values.
+struct GgufValue::ArrayData {
+    std::shared_ptr<const void> owner;
+    std::vector<std::string> owned;
+    std::vector<std::string_view> strings;
+    std::vector<uint64_t> words;
+    Array nested;
+    mutable std::once_flag materialize_once;
+    mutable Array materialized;
+
+    size_t size(GgufType element_type) const {
+        if (element_type == GgufType::STRING) return strings.size();
+        if (element_type == GgufType::ARRAY) return nested.size();
+        return words.size();
+    }
+};
+
 namespace {
 
 // GGUF is little-endian and the cursor copies values straight out of the file.
@@ -45,6 +66,16 @@ public:
     Cursor(std::span<const uint8_t> bytes, const std::string& label) : bytes_(bytes), label_(label) {}
 
     uint64_t elements_left = gguf::kMaxMetadataElements;  // array elements the file may still hold
+    std::shared_ptr<const void> owner;                       // keeps viewed bytes alive (may be null)
+
+    // A string's bytes in place, without copying.
+    std::string_view read_view(const char* what) {
+        const uint64_t len = read<uint64_t>(what);
+        need(len, what);
+        std::string_view v(reinterpret_cast<const char*>(bytes_.data() + pos_), static_cast<size_t>(len));
+        pos_ += static_cast<size_t>(len);
+        return v;
+    }
 
     size_t pos() const { return pos_; }
     size_t remaining() const { return bytes_.size() - pos_; }
@@ -99,6 +130,29 @@ uint64_t min_encoded_size(GgufType t) {
 
 bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::FLOAT64); }
 
+// One numeric or bool array element as an 8-byte word (see GgufValue::ArrayData).
+uint64_t read_word(Cursor& c, GgufType type, const std::string& key) {
+    switch (type) {
+        case GgufType::UINT8: return c.read<uint8_t>("a uint8 value");
+        case GgufType::INT8: return std::bit_cast<uint64_t>(int64_t{c.read<int8_t>("an int8 value")});
+        case GgufType::UINT16: return c.read<uint16_t>("a uint16 value");
+        case GgufType::INT16: return std::bit_cast<uint64_t>(int64_t{c.read<int16_t>("an int16 value")});
+        case GgufType::UINT32: return c.read<uint32_t>("a uint32 value");
+        case GgufType::INT32: return std::bit_cast<uint64_t>(int64_t{c.read<int32_t>("an int32 value")});
+        case GgufType::UINT64: return c.read<uint64_t>("a uint64 value");
+        case GgufType::INT64: return std::bit_cast<uint64_t>(c.read<int64_t>("an int64 value"));
+        case GgufType::FLOAT32: return std::bit_cast<uint64_t>(static_cast<double>(c.read<float>("a float32 value")));
+        case GgufType::FLOAT64: return std::bit_cast<uint64_t>(c.read<double>("a float64 value"));
+        case GgufType::BOOL: {
+            const uint8_t b = c.read<uint8_t>("a bool value");
+            if (b > 1) c.error("metadata '" + key + "' has a bool value of " + std::to_string(b));
+            return b;
+        }
+        default: break;
+    }
+    c.error("metadata '" + key + "' has an array of unexpected type " + std::string(gguf_type_name(type)));
+}
+
 GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t depth) {
     switch (type) {
         case GgufType::UINT8: return GgufValue::make_uint(type, c.read<uint8_t>("a uint8 value"));
@@ -136,10 +190,20 @@ GgufValue read_value(Cursor& c, GgufType type, const std::string& key, uint64_t 
             if (n > c.remaining() / min_encoded_size(etype))
                 c.error("metadata '" + key + "' claims " + std::to_string(n) +
                         " array elements, more than the file can hold (it is truncated or corrupt)");
-            GgufValue::Array values;
-            values.reserve(safe_reserve(n));
-            for (uint64_t i = 0; i < n; ++i) values.push_back(read_value(c, etype, key, depth + 1));
-            return GgufValue::make_array(etype, std::move(values));
+            auto data = std::make_shared<GgufValue::ArrayData>();
+            if (etype == GgufType::STRING) {
+                data->owner = c.owner;
+                data->strings.reserve(safe_reserve(n));
+                for (uint64_t i = 0; i < n; ++i) data->strings.push_back(c.read_view("a string value"));
+                // Without an owner the views point into the caller's bytes (GgufFile::parse).
+            } else if (etype == GgufType::ARRAY) {
+                data->nested.reserve(safe_reserve(n));
+                for (uint64_t i = 0; i < n; ++i) data->nested.push_back(read_value(c, etype, key, depth + 1));
+            } else {
+                data->words.reserve(safe_reserve(n));
+                for (uint64_t i = 0; i < n; ++i) data->words.push_back(read_word(c, etype, key));
+            }
+            return GgufValue::from_array_data(etype, std::move(data));
         }
     }
     c.error("metadata '" + key + "' has unknown value type " + std::to_string(static_cast<uint32_t>(type)));
@@ -263,10 +327,35 @@ GgufValue GgufValue::make_array(GgufType element_type, Array values) {
         if (values[i].type() != element_type)
             fail("GGUF array of " + std::string(gguf_type_name(element_type)) + " holds a " +
                  std::string(gguf_type_name(values[i].type())) + " at index " + std::to_string(i));
+    auto data = std::make_shared<ArrayData>();
+    if (element_type == GgufType::STRING) {
+        data->owned.reserve(values.size());
+        for (auto& v : values) data->owned.push_back(std::move(std::get<std::string>(v.scalar_)));
+        // Views are taken once `owned` is complete: it never reallocates afterwards.
+        data->strings.assign(data->owned.begin(), data->owned.end());
+    } else if (element_type == GgufType::ARRAY) {
+        data->nested = std::move(values);
+    } else {
+        data->words.reserve(values.size());
+        for (const auto& v : values)
+            std::visit([&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::string>) {
+                } else if constexpr (std::is_same_v<T, bool>) {
+                    data->words.push_back(x ? 1u : 0u);
+                } else {
+                    data->words.push_back(std::bit_cast<uint64_t>(x));
+                }
+            }, v.scalar_);
+    }
+    return from_array_data(element_type, std::move(data));
+}
+
+GgufValue GgufValue::from_array_data(GgufType element_type, std::shared_ptr<const ArrayData> data) {
     GgufValue r;
     r.type_ = GgufType::ARRAY;
     r.element_type_ = element_type;
-    r.array_ = std::make_shared<const Array>(std::move(values));
+    r.array_ = std::move(data);
     return r;
 }
 
@@ -314,9 +403,101 @@ const std::string& GgufValue::as_string(std::string_view what) const {
     fail(std::string(what) + " should be a string but is " + std::string(gguf_type_name(type_)));
 }
 
-const GgufValue::Array& GgufValue::as_array(std::string_view what) const {
+const GgufValue::ArrayData& GgufValue::array_data(std::string_view what) const {
     if (type_ == GgufType::ARRAY && array_) return *array_;
     fail(std::string(what) + " should be an array but is " + std::string(gguf_type_name(type_)));
+}
+
+size_t GgufValue::array_size(std::string_view what) const { return array_data(what).size(element_type_); }
+
+std::string_view GgufValue::string_at(size_t i) const {
+    const ArrayData& a = array_data("value");
+    if (element_type_ != GgufType::STRING)
+        fail("an array of " + std::string(gguf_type_name(element_type_)) + " was read as strings");
+    if (i >= a.strings.size()) fail("array index " + std::to_string(i) + " is out of range");
+    return a.strings[i];
+}
+
+namespace {
+bool is_signed_element(GgufType t) {
+    return t == GgufType::INT8 || t == GgufType::INT16 || t == GgufType::INT32 || t == GgufType::INT64;
+}
+bool is_unsigned_element(GgufType t) {
+    return t == GgufType::UINT8 || t == GgufType::UINT16 || t == GgufType::UINT32 || t == GgufType::UINT64 ||
+           t == GgufType::BOOL;
+}
+}  // namespace
+
+int64_t GgufValue::int_at(size_t i) const {
+    const ArrayData& a = array_data("value");
+    if (i >= a.words.size()) fail("array index " + std::to_string(i) + " is out of range");
+    if (is_signed_element(element_type_)) return std::bit_cast<int64_t>(a.words[i]);
+    if (is_unsigned_element(element_type_)) {
+        if (a.words[i] > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            fail("array element " + std::to_string(i) + " is out of range");
+        return static_cast<int64_t>(a.words[i]);
+    }
+    fail("an array of " + std::string(gguf_type_name(element_type_)) + " was read as integers");
+}
+
+uint64_t GgufValue::uint_at(size_t i) const {
+    if (is_unsigned_element(element_type_)) {
+        const ArrayData& a = array_data("value");
+        if (i >= a.words.size()) fail("array index " + std::to_string(i) + " is out of range");
+        return a.words[i];
+    }
+    const int64_t v = int_at(i);
+    if (v < 0) fail("array element " + std::to_string(i) + " must not be negative");
+    return static_cast<uint64_t>(v);
+}
+
+double GgufValue::float_at(size_t i) const {
+    const ArrayData& a = array_data("value");
+    if (i >= a.words.size()) fail("array index " + std::to_string(i) + " is out of range");
+    if (element_type_ == GgufType::FLOAT32 || element_type_ == GgufType::FLOAT64)
+        return std::bit_cast<double>(a.words[i]);
+    if (is_signed_element(element_type_)) return static_cast<double>(std::bit_cast<int64_t>(a.words[i]));
+    if (is_unsigned_element(element_type_)) return static_cast<double>(a.words[i]);
+    fail("an array of " + std::string(gguf_type_name(element_type_)) + " was read as numbers");
+}
+
+const GgufValue::Array& GgufValue::as_array(std::string_view what) const {
+    const ArrayData& a = array_data(what);
+    if (element_type_ == GgufType::ARRAY) return a.nested;
+    std::call_once(a.materialize_once, [&] {
+        const size_t n = a.size(element_type_);
+        a.materialized.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+            switch (element_type_) {
+                case GgufType::STRING: a.materialized.push_back(make_string(std::string(a.strings[i]))); break;
+                case GgufType::BOOL: a.materialized.push_back(make_bool(a.words[i] != 0)); break;
+                case GgufType::FLOAT32: case GgufType::FLOAT64:
+                    a.materialized.push_back(make_float(element_type_, std::bit_cast<double>(a.words[i])));
+                    break;
+                default:
+                    if (is_signed_element(element_type_))
+                        a.materialized.push_back(make_int(element_type_, std::bit_cast<int64_t>(a.words[i])));
+                    else
+                        a.materialized.push_back(make_uint(element_type_, a.words[i]));
+            }
+        }
+    });
+    return a.materialized;
+}
+
+std::string GgufValue::element_display(size_t i, size_t max_items) const {
+    switch (element_type_) {
+        case GgufType::STRING: return make_string(std::string(string_at(i))).to_display(max_items);
+        case GgufType::ARRAY: return array_->nested[i].to_display(max_items);
+        case GgufType::BOOL: return array_->words[i] ? "true" : "false";
+        case GgufType::FLOAT32: case GgufType::FLOAT64: {
+            std::ostringstream os;
+            os << float_at(i);
+            return os.str();
+        }
+        default:
+            return is_signed_element(element_type_) ? std::to_string(int_at(i)) : std::to_string(uint_at(i));
+    }
 }
 
 std::string GgufValue::to_display(size_t max_items) const {
@@ -331,10 +512,10 @@ std::string GgufValue::to_display(size_t max_items) const {
         case GgufType::BOOL: os << (std::get<bool>(scalar_) ? "true" : "false"); break;
         case GgufType::FLOAT32: case GgufType::FLOAT64: os << std::get<double>(scalar_); break;
         case GgufType::ARRAY: {
-            os << gguf_type_name(element_type_) << "[" << array_->size() << "] [";
-            for (size_t i = 0; i < array_->size() && i < max_items; ++i)
-                os << (i ? ", " : "") << (*array_)[i].to_display(max_items);
-            if (array_->size() > max_items) os << ", ...";
+            const size_t n = array_->size(element_type_);
+            os << gguf_type_name(element_type_) << "[" << n << "] [";
+            for (size_t i = 0; i < n && i < max_items; ++i) os << (i ? ", " : "") << element_display(i, max_items);
+            if (n > max_items) os << ", ...";
             os << "]";
             break;
         }
@@ -356,7 +537,7 @@ std::string GgufTensor::shape_string() const {
 GgufFile GgufFile::open(const std::string& path) {
     GgufFile f;
     f.label_ = path;
-    f.map_ = std::make_unique<MappedFile>(path);
+    f.map_ = std::make_shared<MappedFile>(path);
     f.bytes_ = std::span<const uint8_t>(f.map_->data(), f.map_->size());
     f.parse_all();
     return f;
@@ -372,6 +553,7 @@ GgufFile GgufFile::parse(std::span<const uint8_t> bytes, std::string label) {
 
 void GgufFile::parse_all() {
     Cursor c(bytes_, label_);
+    c.owner = map_;
     if (bytes_.empty()) fail(label_ + ": not a GGUF file: the file is empty");
     if (bytes_.size() < 4)
         fail(label_ + ": not a GGUF file: only " + std::to_string(bytes_.size()) + " bytes long (truncated?)");

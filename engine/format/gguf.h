@@ -75,15 +75,33 @@ public:
     double as_float(std::string_view what = "value") const;  // accepts integers too
     bool as_bool(std::string_view what = "value") const;
     const std::string& as_string(std::string_view what = "value") const;
+
+    // Arrays. A parsed array is stored compactly (strings as views into the file's
+    // memory map, which it keeps alive; numbers as 8-byte words), so a 150k-token
+    // vocabulary costs a few MB, not one GgufValue per token. Read it through the
+    // typed element accessors; as_array() builds the GgufValue form on first call
+    // (for writers and tests, not for hot paths).
+    size_t array_size(std::string_view what = "value") const;
+    std::string_view string_at(size_t i) const;  // STRING arrays
+    int64_t int_at(size_t i) const;              // integer and bool arrays (throws if out of int64 range)
+    uint64_t uint_at(size_t i) const;            // unsigned arrays (throws for negative values)
+    double float_at(size_t i) const;             // any numeric array
     const Array& as_array(std::string_view what = "value") const;
 
     std::string to_display(size_t max_items = 8) const;  // for `pareto-cli info`
 
+    struct ArrayData;  // gguf.cpp
+    // Used by the reader: an array over already-validated storage.
+    static GgufValue from_array_data(GgufType element_type, std::shared_ptr<const ArrayData> data);
+
 private:
+    const ArrayData& array_data(std::string_view what) const;
+    std::string element_display(size_t i, size_t max_items) const;
+
     GgufType type_ = GgufType::UINT8;
     GgufType element_type_ = GgufType::UINT8;
     std::variant<uint64_t, int64_t, double, bool, std::string> scalar_;
-    std::shared_ptr<const Array> array_;
+    std::shared_ptr<const ArrayData> array_;
 };
 
 struct GgufTensor {
@@ -137,7 +155,8 @@ private:
     void parse_all();
 
     std::string label_;
-    std::unique_ptr<MappedFile> map_;  // null when parsing caller-owned bytes
+    std::shared_ptr<MappedFile> map_;  // null when parsing caller-owned bytes; shared with
+                                       // metadata arrays that view into it
     std::span<const uint8_t> bytes_;
     uint32_t version_ = 0;
     size_t alignment_ = gguf::kDefaultAlignment;

@@ -1,5 +1,6 @@
 #include "format/gguf_writer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <unistd.h>
 
@@ -59,10 +61,27 @@ void put_value(std::vector<uint8_t>& out, const GgufValue& v) {
         case GgufType::BOOL: put<uint8_t>(out, v.as_bool() ? 1 : 0); return;
         case GgufType::STRING: put_string(out, v.as_string()); return;
         case GgufType::ARRAY: {
-            const auto& items = v.as_array();
-            put<uint32_t>(out, static_cast<uint32_t>(v.element_type()));
-            put<uint64_t>(out, items.size());
-            for (const auto& item : items) put_value(out, item);
+            const size_t n = v.array_size();
+            const GgufType et = v.element_type();
+            put<uint32_t>(out, static_cast<uint32_t>(et));
+            put<uint64_t>(out, n);
+            for (size_t i = 0; i < n; ++i) {
+                switch (et) {
+                    case GgufType::STRING: put_string(out, v.string_at(i)); break;
+                    case GgufType::ARRAY: put_value(out, v.as_array()[i]); break;
+                    case GgufType::UINT8: put<uint8_t>(out, static_cast<uint8_t>(v.uint_at(i))); break;
+                    case GgufType::INT8: put<int8_t>(out, static_cast<int8_t>(v.int_at(i))); break;
+                    case GgufType::UINT16: put<uint16_t>(out, static_cast<uint16_t>(v.uint_at(i))); break;
+                    case GgufType::INT16: put<int16_t>(out, static_cast<int16_t>(v.int_at(i))); break;
+                    case GgufType::UINT32: put<uint32_t>(out, static_cast<uint32_t>(v.uint_at(i))); break;
+                    case GgufType::INT32: put<int32_t>(out, static_cast<int32_t>(v.int_at(i))); break;
+                    case GgufType::UINT64: put<uint64_t>(out, v.uint_at(i)); break;
+                    case GgufType::INT64: put<int64_t>(out, v.int_at(i)); break;
+                    case GgufType::FLOAT32: put<float>(out, static_cast<float>(v.float_at(i))); break;
+                    case GgufType::FLOAT64: put<double>(out, v.float_at(i)); break;
+                    case GgufType::BOOL: put<uint8_t>(out, v.uint_at(i) ? 1 : 0); break;
+                }
+            }
             return;
         }
     }
@@ -77,12 +96,12 @@ void check_array_limits(const std::string& key, const GgufValue& v, uint32_t dep
     if (depth >= gguf::kMaxArrayNesting)
         fail("GGUF metadata " + in_quotes(key) + " nests arrays more than " + std::to_string(gguf::kMaxArrayNesting) +
              " deep");
-    const auto& items = v.as_array();
-    if (items.size() > gguf::kMaxArrayLength)
-        fail("GGUF metadata " + in_quotes(key) + " has " + std::to_string(items.size()) + " array elements (at most " +
+    const size_t n = v.array_size();
+    if (n > gguf::kMaxArrayLength)
+        fail("GGUF metadata " + in_quotes(key) + " has " + std::to_string(n) + " array elements (at most " +
              std::to_string(gguf::kMaxArrayLength) + ")");
     if (v.element_type() == GgufType::ARRAY)
-        for (const auto& item : items) check_array_limits(key, item, depth + 1);
+        for (const auto& item : v.as_array()) check_array_limits(key, item, depth + 1);
 }
 
 void check_metadata(const std::string& key, const GgufValue& v) {
@@ -231,8 +250,8 @@ size_t GgufWriter::alignment() const {
 
 // ---- tensors -------------------------------------------------------------------------
 
-void GgufWriter::check_new_tensor(const std::string& name, DType type, const std::vector<uint64_t>& shape,
-                                  size_t n_bytes) const {
+size_t GgufWriter::check_new_tensor(const std::string& name, DType type, const std::vector<uint64_t>& shape,
+                                    std::optional<size_t> expected_bytes) const {
     const std::string where = "GGUF writer: tensor " + in_quotes(name);
     if (name.empty()) fail("GGUF writer: tensor name is empty");
     if (name.size() > kMaxTensorName)
@@ -258,29 +277,56 @@ void GgufWriter::check_new_tensor(const std::string& name, DType type, const std
     const uint64_t blocks = n_elements / info->block_elems;
     if (blocks > std::numeric_limits<uint64_t>::max() / info->block_bytes) fail(where + ": byte size overflows");
     const uint64_t expected = blocks * info->block_bytes;
-    if (n_bytes != expected) {
+    if (expected > std::numeric_limits<size_t>::max()) fail(where + ": byte size overflows");
+    if (expected_bytes && *expected_bytes != expected) {
         std::string s;
         for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-        fail(where + " has " + std::to_string(n_bytes) + " bytes of data, but " + std::string(info->name) + " [" + s +
-             "] needs " + std::to_string(expected));
+        fail(where + " has " + std::to_string(*expected_bytes) + " bytes of data, but " + std::string(info->name) +
+             " [" + s + "] needs " + std::to_string(expected));
     }
+    return static_cast<size_t>(expected);
+}
+
+void GgufWriter::push_tensor(Tensor t) {
+    tensor_index_.emplace(t.name, tensors_.size());
+    tensors_.push_back(std::move(t));
 }
 
 void GgufWriter::add_tensor(std::string name, DType type, std::vector<uint64_t> shape, std::vector<uint8_t> data) {
-    check_new_tensor(name, type, shape, data.size());
-    tensor_index_.emplace(name, tensors_.size());
-    tensors_.push_back(Tensor{std::move(name), type, std::move(shape), std::move(data), {}});
+    const size_t n = check_new_tensor(name, type, shape, data.size());
+    push_tensor(Tensor{std::move(name), type, std::move(shape), std::move(data), {}, {}, n, 0, 0});
 }
 
 void GgufWriter::add_tensor_view(std::string name, DType type, std::vector<uint64_t> shape,
                                  std::span<const uint8_t> data) {
-    check_new_tensor(name, type, shape, data.size());
-    tensor_index_.emplace(name, tensors_.size());
-    tensors_.push_back(Tensor{std::move(name), type, std::move(shape), {}, data});
+    const size_t n = check_new_tensor(name, type, shape, data.size());
+    push_tensor(Tensor{std::move(name), type, std::move(shape), {}, data, {}, n, 0, 0});
 }
 
 void GgufWriter::add_tensor_view(const GgufTensor& t) {
     add_tensor_view(t.name, t.type, t.shape, std::span<const uint8_t>(t.data, t.n_bytes));
+}
+
+void GgufWriter::add_tensor_generated(std::string name, DType type, std::vector<uint64_t> shape,
+                                      std::function<void(uint8_t* dst)> fill) {
+    if (!fill) fail("GGUF writer: tensor " + in_quotes(name) + " has no source");
+    // One chunk of every row.
+    add_tensor_generated_rows(
+        std::move(name), type, std::move(shape),
+        [fill = std::move(fill)](uint64_t, uint64_t, uint8_t* dst) { fill(dst); },
+        std::numeric_limits<size_t>::max());
+}
+
+void GgufWriter::add_tensor_generated_rows(std::string name, DType type, std::vector<uint64_t> shape, RowSource fill,
+                                           size_t max_chunk_bytes) {
+    const size_t n = check_new_tensor(name, type, shape, std::nullopt);
+    if (!fill) fail("GGUF writer: tensor " + in_quotes(name) + " has no source");
+    uint64_t rows = 1;
+    for (size_t i = 1; i < shape.size(); ++i) rows *= shape[i];
+    const size_t row_bytes = n / rows;
+    const uint64_t chunk = std::clamp<uint64_t>(max_chunk_bytes / row_bytes, 1, rows);
+    Tensor t{std::move(name), type, std::move(shape), {}, {}, std::move(fill), n, rows, chunk};
+    push_tensor(std::move(t));
 }
 
 // ---- output --------------------------------------------------------------------------
@@ -304,8 +350,7 @@ std::vector<uint8_t> GgufWriter::header() const {
         for (const uint64_t ne : t.shape) put<uint64_t>(out, ne);
         put<uint32_t>(out, static_cast<uint32_t>(t.type));
         put<uint64_t>(out, offset);
-        const size_t n = t.bytes().size();
-        offset += n + padding(n, align);
+        offset += t.n_bytes + padding(t.n_bytes, align);
     }
     if (!tensors_.empty()) out.resize(out.size() + padding(out.size(), align), 0);
     return out;
@@ -314,7 +359,7 @@ std::vector<uint8_t> GgufWriter::header() const {
 uint64_t GgufWriter::file_size() const {
     const size_t align = alignment();
     uint64_t size = header().size();
-    for (const auto& t : tensors_) size += t.bytes().size() + padding(t.bytes().size(), align);
+    for (const auto& t : tensors_) size += t.n_bytes + padding(t.n_bytes, align);
     return size;
 }
 
@@ -322,9 +367,19 @@ std::vector<uint8_t> GgufWriter::serialize() const {
     const size_t align = alignment();
     std::vector<uint8_t> out = header();
     for (const auto& t : tensors_) {
-        const auto bytes = t.bytes();
-        out.insert(out.end(), bytes.begin(), bytes.end());
-        out.resize(out.size() + padding(bytes.size(), align), 0);
+        if (t.generate) {
+            const size_t at = out.size();
+            out.resize(at + t.n_bytes);
+            const size_t row_bytes = t.n_bytes / t.n_rows;
+            for (uint64_t r = 0; r < t.n_rows; r += t.chunk_rows) {
+                const uint64_t n = std::min(t.chunk_rows, t.n_rows - r);
+                t.generate(r, n, out.data() + at + r * row_bytes);
+            }
+        } else {
+            const auto bytes = t.bytes();
+            out.insert(out.end(), bytes.begin(), bytes.end());
+        }
+        out.resize(out.size() + padding(t.n_bytes, align), 0);
     }
     return out;
 }
@@ -335,12 +390,42 @@ void GgufWriter::write(const std::string& path) const {
     const std::vector<uint8_t> zeros(align, 0);
     AtomicFile out(path);
     out.write(head.data(), head.size());
-    // Tensor bytes go straight from their source (often a memory map) to the file.
+    // Generated chunks alternate between two buffers: while one goes to disk on a
+    // helper thread, the source fills the other. `pending` is declared after the
+    // buffers, so on an exception it waits for the write before they are freed.
+    std::vector<uint8_t> buffers[2];
+    int next = 0;
+    std::future<void> pending;
+    auto drain = [&] {
+        if (pending.valid()) pending.get();  // rethrows a write error
+    };
     for (const auto& t : tensors_) {
-        const auto bytes = t.bytes();
-        out.write(bytes.data(), bytes.size());
-        out.write(zeros.data(), padding(bytes.size(), align));
+        if (t.generate) {
+            const size_t row_bytes = t.n_bytes / t.n_rows;
+            for (uint64_t r = 0; r < t.n_rows; r += t.chunk_rows) {
+                const uint64_t n = std::min(t.chunk_rows, t.n_rows - r);
+                std::vector<uint8_t>& buf = buffers[next];
+                next ^= 1;
+                const size_t len = static_cast<size_t>(n) * row_bytes;
+                if (buf.size() < len) buf.resize(len);
+                t.generate(r, n, buf.data());
+                drain();
+                // The tensor's last chunk carries its padding.
+                const size_t pad = r + n == t.n_rows ? padding(t.n_bytes, align) : 0;
+                pending = std::async(std::launch::async, [&out, &zeros, p = buf.data(), len, pad] {
+                    out.write(p, len);
+                    out.write(zeros.data(), pad);
+                });
+            }
+        } else {
+            // Tensor bytes go straight from their source (often a memory map) to the file.
+            drain();
+            const auto bytes = t.bytes();
+            out.write(bytes.data(), bytes.size());
+            out.write(zeros.data(), padding(t.n_bytes, align));
+        }
     }
+    drain();
     out.commit();
 }
 

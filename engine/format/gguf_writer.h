@@ -7,6 +7,7 @@
 //     w.copy_metadata(source);                   // or w.set(key, GgufValue::make_...)
 //     w.set("general.file_type", GgufValue::make_uint(GgufType::UINT32, 7));
 //     w.add_tensor("output.weight", DType::Q8_0, {64, 512}, std::move(bytes));
+//     w.add_tensor_generated("blk.0.ffn_up.weight", DType::F16, {896, 4864}, fill);  // made while writing
 //     w.write("out.gguf");
 //
 // Every input is checked when it is added (pareto::Error names the key or tensor), so
@@ -17,7 +18,9 @@
 // re-writing one of their files reproduces it byte for byte.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +67,24 @@ public:
                          std::span<const uint8_t> data);
     // A tensor of an open GgufFile, by view: the file must outlive the writes.
     void add_tensor_view(const GgufTensor& tensor);
+
+    // Generated tensors: the bytes are produced while the file is written, so a model
+    // larger than memory can be written with about one tensor (or one chunk) held at a
+    // time. The source is called on each write()/serialize() and must give the same
+    // bytes every time; an exception it throws aborts the write (the file is untouched).
+    //
+    // add_tensor_generated: fill(dst) writes the whole tensor (its byte size) at once.
+    void add_tensor_generated(std::string name, DType type, std::vector<uint64_t> shape,
+                              std::function<void(uint8_t* dst)> fill);
+    // add_tensor_generated_rows: the tensor is produced in chunks of whole rows (a row
+    // is shape[0] values; the tensor has shape[1] x shape[2] x ... rows):
+    // fill(row_begin, n_rows, dst) writes rows [row_begin, row_begin + n_rows), in
+    // order. Chunks hold at most max_chunk_bytes (at least one row). write() produces
+    // the next chunk while the previous one goes to disk, so it holds two chunks.
+    using RowSource = std::function<void(uint64_t row_begin, uint64_t n_rows, uint8_t* dst)>;
+    static constexpr size_t kDefaultChunkBytes = size_t{64} << 20;
+    void add_tensor_generated_rows(std::string name, DType type, std::vector<uint64_t> shape, RowSource fill,
+                                   size_t max_chunk_bytes = kDefaultChunkBytes);
     size_t tensor_count() const { return tensors_.size(); }
 
     // ---- output ----
@@ -85,11 +106,18 @@ private:
         std::vector<uint64_t> shape;
         std::vector<uint8_t> owned;     // add_tensor's copy (never empty: tensors have >= 1 byte)
         std::span<const uint8_t> view;  // add_tensor_view's borrowed bytes
+        RowSource generate;             // generated tensors: no bytes held
+        size_t n_bytes = 0;
+        uint64_t n_rows = 0;            // generated tensors: rows, and rows per chunk
+        uint64_t chunk_rows = 0;
         std::span<const uint8_t> bytes() const { return owned.empty() ? view : std::span<const uint8_t>(owned); }
     };
 
-    void check_new_tensor(const std::string& name, DType type, const std::vector<uint64_t>& shape,
-                          size_t n_bytes) const;
+    // Checks a new tensor; returns its byte size. With expected_bytes set, the size
+    // must equal it.
+    size_t check_new_tensor(const std::string& name, DType type, const std::vector<uint64_t>& shape,
+                            std::optional<size_t> expected_bytes) const;
+    void push_tensor(Tensor t);
     std::vector<uint8_t> header() const;  // everything before the first tensor's bytes
 
     std::vector<std::pair<std::string, GgufValue>> metadata_;

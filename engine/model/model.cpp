@@ -25,7 +25,7 @@ WeightMatrix matrix(const GgufFile& f, const std::string& name, int64_t rows, in
     check_shape(f, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
     if (!dtype_is_computable(t.type))
         fail(f.path() + ": tensor '" + name + "' has type " + std::string(dtype_name(t.type)) +
-             ", which this build cannot compute with yet (supported: F32, F16, BF16)");
+             ", which Pareto cannot compute with (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K)");
     WeightMatrix m;
     m.data = t.data;
     m.type = t.type;

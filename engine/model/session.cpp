@@ -73,6 +73,15 @@ Session::Session(const Model& model, SessionParams params)
     up_.resize(nb * cfg_.n_ff);
     scores_.resize(static_cast<size_t>(pool_->size() * n_ctx_));
     logits_.resize(static_cast<size_t>(cfg_.n_vocab));
+    // Only the activation formats this model's weight types use.
+    const ModelWeights& w = model.weights();
+    in_embd_.reserve(act_format(w.output.type), 1, cfg_.n_embd);
+    for (const LayerWeights& l : w.layers) {
+        for (const WeightMatrix* m : {&l.wq, &l.wk, &l.wv, &l.w_gate, &l.w_up})
+            in_embd_.reserve(act_format(m->type), n_batch_, cfg_.n_embd);
+        in_wide_.reserve(act_format(l.wo.type), n_batch_, cfg_.q_dim());
+        in_wide_.reserve(act_format(l.w_down.type), n_batch_, cfg_.n_ff);
+    }
 }
 
 Session::~Session() = default;
@@ -83,7 +92,7 @@ size_t Session::scratch_bytes() const {
     const size_t n = x_.size() + xn_.size() + q_.size() + k_.size() + v_.size() + attn_.size() +
                      gate_.size() + up_.size() + scores_.size() + logits_.size() + rope_cos_.size() +
                      rope_sin_.size();
-    return n * sizeof(float);
+    return n * sizeof(float) + in_embd_.reserved_bytes() + in_wide_.reserved_bytes();
 }
 
 void Session::truncate(int64_t n_keep) {
@@ -144,6 +153,7 @@ void Session::attention(int64_t layer, int64_t n, int64_t pos0) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
     const float* kc = k_cache_.data() + layer * n_ctx_ * kv_dim;
     const float* vc = v_cache_.data() + layer * n_ctx_ * kv_dim;
+    const FloatKernels& f = kernels().f;
     const int64_t work = n * cfg_.n_head;  // one item per (token, head)
     const int64_t cost = work * (pos0 + n) * hd * 2;
     pool_->parallel_for(work, [&](int64_t w0, int64_t w1, int ith) {
@@ -153,15 +163,11 @@ void Session::attention(int64_t layer, int64_t n, int64_t pos0) {
             const int64_t kvh = h / group;
             const int64_t n_keys = pos0 + t + 1;  // causal: attend to positions <= own
             const float* q = q_.data() + t * q_dim + h * hd;
-            for (int64_t p = 0; p < n_keys; ++p) scores[p] = dot_f32(q, kc + p * kv_dim + kvh * hd, hd) * scale;
+            for (int64_t p = 0; p < n_keys; ++p) scores[p] = f.dot(q, kc + p * kv_dim + kvh * hd, hd) * scale;
             softmax_inplace(scores, n_keys);
             float* out = attn_.data() + t * q_dim + h * hd;
             std::fill(out, out + hd, 0.0f);
-            for (int64_t p = 0; p < n_keys; ++p) {
-                const float* v = vc + p * kv_dim + kvh * hd;
-                const float s = scores[p];
-                for (int64_t i = 0; i < hd; ++i) out[i] += s * v[i];
-            }
+            for (int64_t p = 0; p < n_keys; ++p) f.axpy(scores[p], vc + p * kv_dim + kvh * hd, out, hd);
         }
     }, cost);
 }
@@ -175,13 +181,15 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
     for (int64_t t = 0; t < n; ++t)
         dequantize_row(W.token_embd.type, W.token_embd.row(tokens[t]), x_.data() + t * d, d);
 
+    const FloatKernels& f = kernels().f;
     for (int64_t l = 0; l < cfg_.n_layer; ++l) {
         const LayerWeights& L = W.layers[static_cast<size_t>(l)];
 
         for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
-        matmul(pool, L.wq, xn_.data(), n, q_.data(), q_dim);
-        matmul(pool, L.wk, xn_.data(), n, k_.data(), kv_dim);
-        matmul(pool, L.wv, xn_.data(), n, v_.data(), kv_dim);
+        in_embd_.set(xn_.data(), n, d);
+        matmul(pool, L.wq, in_embd_, q_.data(), q_dim);
+        matmul(pool, L.wk, in_embd_, k_.data(), kv_dim);
+        matmul(pool, L.wv, in_embd_, v_.data(), kv_dim);
         float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
         float* vc = v_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
         for (int64_t t = 0; t < n; ++t) {
@@ -189,9 +197,9 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
             float* k = k_.data() + t * kv_dim;
             float* v = v_.data() + t * kv_dim;
             if (cfg_.has_qkv_bias) {
-                for (int64_t i = 0; i < q_dim; ++i) q[i] += L.bq[static_cast<size_t>(i)];
-                for (int64_t i = 0; i < kv_dim; ++i) k[i] += L.bk[static_cast<size_t>(i)];
-                for (int64_t i = 0; i < kv_dim; ++i) v[i] += L.bv[static_cast<size_t>(i)];
+                f.add(L.bq.data(), q, q_dim);
+                f.add(L.bk.data(), k, kv_dim);
+                f.add(L.bv.data(), v, kv_dim);
             }
             apply_rope(q, cfg_.n_head, pos0 + t);
             apply_rope(k, cfg_.n_head_kv, pos0 + t);
@@ -199,15 +207,18 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
             std::copy(v, v + kv_dim, vc + t * kv_dim);
         }
         attention(l, n, pos0);
-        matmul(pool, L.wo, attn_.data(), n, xn_.data(), d);
-        for (int64_t i = 0; i < n * d; ++i) x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+        in_wide_.set(attn_.data(), n, q_dim);
+        matmul(pool, L.wo, in_wide_, xn_.data(), d);
+        f.add(xn_.data(), x_.data(), n * d);
 
         for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
-        matmul(pool, L.w_gate, xn_.data(), n, gate_.data(), ff);
-        matmul(pool, L.w_up, xn_.data(), n, up_.data(), ff);
-        for (int64_t i = 0; i < n * ff; ++i) gate_[static_cast<size_t>(i)] = silu(gate_[static_cast<size_t>(i)]) * up_[static_cast<size_t>(i)];
-        matmul(pool, L.w_down, gate_.data(), n, xn_.data(), d);
-        for (int64_t i = 0; i < n * d; ++i) x_[static_cast<size_t>(i)] += xn_[static_cast<size_t>(i)];
+        in_embd_.set(xn_.data(), n, d);
+        matmul(pool, L.w_gate, in_embd_, gate_.data(), ff);
+        matmul(pool, L.w_up, in_embd_, up_.data(), ff);
+        f.swiglu(gate_.data(), up_.data(), gate_.data(), n * ff);
+        in_wide_.set(gate_.data(), n, ff);
+        matmul(pool, L.w_down, in_wide_, xn_.data(), d);
+        f.add(xn_.data(), x_.data(), n * d);
     }
     n_past_ += n;
 
@@ -217,7 +228,8 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
         const int64_t rows = n - first;
         for (int64_t t = first; t < n; ++t)
             rmsnorm(x_.data() + t * d, W.output_norm.data(), xn_.data() + (t - first) * d, d, cfg_.rms_eps);
-        matmul(pool, W.output, xn_.data(), rows, logits_out, cfg_.n_vocab);
+        in_embd_.set(xn_.data(), rows, d);
+        matmul(pool, W.output, in_embd_, logits_out, cfg_.n_vocab);
     }
 }
 

@@ -70,6 +70,8 @@ private:
     std::vector<float> up_;      // [n_batch, n_ff]
     std::vector<float> scores_;  // [n_threads, n_ctx] attention weights per thread
     std::vector<float> logits_;  // [n_vocab] or [n tokens, n_vocab] after eval(all_logits)
+    MatmulInput in_embd_;        // xn_ as matmul input (Q/K/V, gate/up, lm_head)
+    MatmulInput in_wide_;        // attn_ or gate_ as matmul input (O, down)
     int64_t n_logits_ = 0;       // rows held in logits_
 };
 

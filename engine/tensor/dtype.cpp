@@ -61,7 +61,14 @@ std::optional<DType> dtype_from_name(std::string_view name) {
 }
 
 bool dtype_is_computable(DType type) {
-    return type == DType::F32 || type == DType::F16 || type == DType::BF16;
+    switch (type) {
+        case DType::F32: case DType::F16: case DType::BF16:
+        case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: case DType::Q8_0:
+        case DType::Q2_K: case DType::Q3_K: case DType::Q4_K: case DType::Q5_K: case DType::Q6_K:
+            return true;
+        default:
+            return false;
+    }
 }
 
 std::optional<size_t> dtype_row_bytes(DType type, uint64_t n) {

@@ -29,7 +29,7 @@ const DTypeInfo& dtype_info(DType type);  // throws pareto::Error for a value no
 std::string_view dtype_name(DType type);
 std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitive
 
-// Whether the engine can compute with this type as a weight today.
+// Whether the engine has matrix kernels for weights of this type (tensor/kernels.h).
 bool dtype_is_computable(DType type);
 
 // Bytes taken by a row of n values; nullopt when n is not a whole number of blocks

@@ -26,7 +26,8 @@ inline float f16_to_f32(uint16_t h) {
     uint32_t mant = h & 0x3ff;
     uint32_t bits;
     if (exp == 0x1f) {
-        bits = sign | 0x7f800000 | (mant << 13);
+        // Inf, or NaN made quiet (as F16C's vcvtph2ps does), so every path agrees.
+        bits = sign | 0x7f800000 | (mant << 13) | (mant ? 0x400000u : 0u);
     } else if (exp != 0) {
         bits = sign | ((exp + 112) << 23) | (mant << 13);
     } else if (mant == 0) {

@@ -4,84 +4,89 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "tensor/half.h"
+#include "tensor/quant.h"
 #include "util/error.h"
 #include "util/thread_pool.h"
 
 namespace pareto {
 
 void dequantize_row(DType type, const uint8_t* src, float* dst, int64_t n) {
-    switch (type) {
-        case DType::F32:
-            std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
-            return;
-        case DType::F16: {
-            const auto* h = reinterpret_cast<const uint16_t*>(src);
-            for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(h[i]);
-            return;
-        }
-        case DType::BF16: {
-            const auto* h = reinterpret_cast<const uint16_t*>(src);
-            for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(h[i]);
-            return;
-        }
-        default:
-            fail("tensor type " + std::string(dtype_name(type)) + " cannot be computed with yet");
+    if (type == DType::F32) {
+        std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+        return;
     }
+    if (!dtype_has_reference(type))
+        fail("tensor type " + std::string(dtype_name(type)) + " cannot be converted to float");
+    dequantize_row_ref(type, src, dst, n);
 }
 
-float dot_f32(const float* a, const float* b, int64_t n) {
-    // Eight independent partial sums let the compiler keep them in vector lanes.
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; ++i) sum += a[i] * b[i];
-    return sum;
+void MatmulInput::reserve(ActFormat fmt, int64_t max_tok, int64_t max_cols) {
+    if (fmt == ActFormat::F32) return;  // used in place
+    const int64_t block = act_block_elems(fmt);
+    const int64_t cols = (max_cols + block - 1) / block * block;
+    auto& buf = converted_[static_cast<size_t>(fmt)];
+    buf.resize(std::max(buf.size(), static_cast<size_t>(max_tok) * act_row_bytes(fmt, cols)));
 }
 
-void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-            int64_t y_stride) {
-    const int64_t cols = w.cols;
+size_t MatmulInput::reserved_bytes() const {
+    size_t total = 0;
+    for (const auto& b : converted_) total += b.size();
+    return total;
+}
+
+void MatmulInput::set(const float* x, int64_t n_tok, int64_t cols) {
+    x_ = x;
+    n_tok_ = n_tok;
+    cols_ = cols;
+    ready_.fill(false);
+}
+
+const uint8_t* MatmulInput::get(ActFormat fmt, ThreadPool& pool, size_t& stride) {
+    stride = act_row_bytes(fmt, cols_);
+    if (fmt == ActFormat::F32) return reinterpret_cast<const uint8_t*>(x_);
+    auto& buf = converted_[static_cast<size_t>(fmt)];
+    if (cols_ % act_block_elems(fmt) != 0)
+        fail("a matmul input of " + std::to_string(cols_) + " values is not a whole number of activation blocks");
+    if (buf.size() < stride * static_cast<size_t>(n_tok_)) buf.resize(stride * static_cast<size_t>(n_tok_));
+    if (!ready_[static_cast<size_t>(fmt)]) {
+        const QuantizeActFn quantize = kernels().quantize_act[static_cast<size_t>(fmt)];
+        uint8_t* out = buf.data();
+        const float* x = x_;
+        const int64_t cols = cols_;
+        pool.parallel_for(n_tok_, [&](int64_t t0, int64_t t1) {
+            for (int64_t t = t0; t < t1; ++t) quantize(x + t * cols, out + static_cast<size_t>(t) * stride, cols);
+        }, n_tok_ * cols_ / 4);
+        ready_[static_cast<size_t>(fmt)] = true;
+    }
+    return buf.data();
+}
+
+void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, int64_t y_stride) {
+    if (x.cols() != w.cols)
+        fail("matmul shape mismatch: input has " + std::to_string(x.cols()) + " columns, weight " +
+             std::to_string(w.cols));
+    const KernelTable& k = kernels();
+    const GemmFn gemm = k.gemm_for(w.type);
+    size_t a_stride = 0;
+    const uint8_t* a = x.get(act_format(w.type), pool, a_stride);
+    const int64_t n_tok = x.n_tok();
     pool.parallel_for(w.rows, [&](int64_t r0, int64_t r1) {
-        // Non-F32 rows are widened once into a per-thread buffer and reused for every token.
-        thread_local std::vector<float> row_buf;
-        if (w.type != DType::F32 && static_cast<int64_t>(row_buf.size()) < cols)
-            row_buf.resize(static_cast<size_t>(cols));
-        for (int64_t r = r0; r < r1; ++r) {
-            const float* wr;
-            if (w.type == DType::F32) {
-                wr = reinterpret_cast<const float*>(w.row(r));
-            } else {
-                dequantize_row(w.type, w.row(r), row_buf.data(), cols);
-                wr = row_buf.data();
-            }
-            for (int64_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] = dot_f32(wr, x + t * cols, cols);
-        }
-    }, w.rows * cols * n_tokens);
+        gemm(w.cols, w.row(r0), w.row_bytes, r1 - r0, a, a_stride, n_tok, y + r0, y_stride);
+    }, w.rows * w.cols * n_tok);
 }
 
 void rmsnorm(const float* x, const float* weight, float* out, int64_t n, float eps) {
-    double ss = 0.0;
-    for (int64_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
-    const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
-    for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+    const FloatKernels& f = kernels().f;
+    const float mean_sq = f.sum_squares(x, n) / static_cast<float>(n);
+    f.mul(x, weight, 1.0f / std::sqrt(mean_sq + eps), out, n);
 }
 
 void softmax_inplace(float* x, int64_t n) {
-    const float mx = *std::max_element(x, x + n);
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-        x[i] = std::exp(x[i] - mx);
-        sum += x[i];
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+    const FloatKernels& f = kernels().f;
+    const float sum = f.exp_sum(x, f.max(x, n), n);
+    f.scale(1.0f / sum, x, n);
 }
-
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 }  // namespace pareto

@@ -1,10 +1,15 @@
 #pragma once
-// The transformer's numeric ops on float activations. These are the plain,
-// readable reference versions: the truth that faster kernels are tested against.
+// The transformer's ops on float activations, computed by the kernels of the
+// dispatched SIMD level (tensor/kernels.h). Weights stay in their file type; a
+// matmul's input is converted once into the activation format its weight's kernel
+// wants and reused by every weight that reads the same input.
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "tensor/dtype.h"
+#include "tensor/kernels.h"
 
 namespace pareto {
 
@@ -23,20 +28,38 @@ struct WeightMatrix {
     size_t bytes() const { return static_cast<size_t>(rows) * row_bytes; }
 };
 
-// Converts n values of `type` to float. Throws for types the engine cannot compute with.
+// Converts n values of `type` to float (embedding rows, norm weights).
 void dequantize_row(DType type, const uint8_t* src, float* dst, int64_t n);
 
-float dot_f32(const float* a, const float* b, int64_t n);
+// The float rows [n_tok, cols] feeding one or more matmuls, with their conversions
+// to activation formats cached until the next set().
+class MatmulInput {
+public:
+    // Allocates for up to max_tok rows of max_cols values in `fmt` (once), so that
+    // later conversions allocate nothing. Formats never reserved are allocated on
+    // first use.
+    void reserve(ActFormat fmt, int64_t max_tok, int64_t max_cols);
+    void set(const float* x, int64_t n_tok, int64_t cols);
+    // Rows in `fmt`, converting on first use; stride is the bytes between rows.
+    const uint8_t* get(ActFormat fmt, ThreadPool& pool, size_t& stride);
 
-// Y[t, r] = sum_c W[r, c] * X[t, c] for t < n_tokens; X is [n_tokens, W.cols], Y is
-// [n_tokens, W.rows] with row stride y_stride (>= W.rows). Rows are split across threads.
-void matmul(ThreadPool& pool, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-            int64_t y_stride);
+    int64_t n_tok() const { return n_tok_; }
+    int64_t cols() const { return cols_; }
+    size_t reserved_bytes() const;
+
+private:
+    const float* x_ = nullptr;
+    int64_t n_tok_ = 0, cols_ = 0;
+    std::array<std::vector<uint8_t>, 3> converted_;
+    std::array<bool, 3> ready_{};
+};
+
+// Y[t, r] = sum_c W[r, c] * X[t, c] for every row t of `x`; Y has row stride y_stride.
+// Rows of W are split across the pool's threads.
+void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, int64_t y_stride);
 
 // out = x / rms(x) * weight, per row of n values.
 void rmsnorm(const float* x, const float* weight, float* out, int64_t n, float eps);
-
 void softmax_inplace(float* x, int64_t n);
-float silu(float x);
 
 }  // namespace pareto

@@ -164,15 +164,29 @@ std::optional<TokenId> read_token_id(const GgufFile& f, std::string_view name, s
     return static_cast<TokenId>(id);
 }
 
-// An array whose length must equal the token count (unless expected_size is 0).
-// Element types are checked as each element is read, naming the key and index.
-const GgufValue::Array& read_array(const GgufFile& f, std::string_view name, size_t expected_size) {
+// An array of `element` values (any integer type for kInteger, any number for
+// kNumber) whose length must equal the token count (unless expected_size is 0).
+enum class Elements { kString, kInteger, kNumber };
+
+const GgufValue& read_array(const GgufFile& f, std::string_view name, size_t expected_size, Elements element) {
     const std::string k = key(name);
-    const auto& arr = f.require(k).as_array(f.path() + ": metadata '" + k + "'");
-    if (expected_size != 0 && arr.size() != expected_size)
-        fail(f.path() + ": metadata '" + k + "' has " + std::to_string(arr.size()) + " entries but '" +
-             key("tokens") + "' has " + std::to_string(expected_size));
-    return arr;
+    const GgufValue& v = f.require(k);
+    const size_t n = v.array_size(f.path() + ": metadata '" + k + "'");
+    const GgufType t = v.element_type();
+    const bool is_int = t == GgufType::UINT8 || t == GgufType::INT8 || t == GgufType::UINT16 ||
+                        t == GgufType::INT16 || t == GgufType::UINT32 || t == GgufType::INT32 ||
+                        t == GgufType::UINT64 || t == GgufType::INT64;
+    const bool ok = element == Elements::kString    ? t == GgufType::STRING
+                    : element == Elements::kInteger ? is_int
+                                                    : is_int || t == GgufType::FLOAT32 || t == GgufType::FLOAT64;
+    if (!ok)
+        fail(f.path() + ": metadata '" + k + "' should be an array of " +
+             (element == Elements::kString ? "strings" : element == Elements::kInteger ? "integers" : "numbers") +
+             " but holds " + std::string(gguf_type_name(t)));
+    if (expected_size != 0 && n != expected_size)
+        fail(f.path() + ": metadata '" + k + "' has " + std::to_string(n) + " entries but '" + key("tokens") +
+             "' has " + std::to_string(expected_size));
+    return v;
 }
 
 }  // namespace
@@ -189,22 +203,20 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
 
     // Tokens.
     const std::string tokens_key = key("tokens");
-    const GgufValue& tokens_value = f.require(tokens_key);
-    const auto& tokens = tokens_value.as_array(where + "metadata '" + tokens_key + "'");
-    if (tokens.empty()) fail(where + "metadata '" + tokens_key + "' is empty");
-    if (tokens.size() > static_cast<size_t>(std::numeric_limits<TokenId>::max()))
+    const GgufValue& tokens = read_array(f, "tokens", 0, Elements::kString);
+    const size_t n = tokens.array_size();
+    if (n == 0) fail(where + "metadata '" + tokens_key + "' is empty");
+    if (n > static_cast<size_t>(std::numeric_limits<TokenId>::max()))
         fail(where + "metadata '" + tokens_key + "' has too many entries");
-    const size_t n = tokens.size();
     spec.tokens.reserve(n);
-    for (size_t i = 0; i < n; ++i)
-        spec.tokens.push_back(tokens[i].as_string(where + "'" + tokens_key + "' entry " + std::to_string(i)));
+    for (size_t i = 0; i < n; ++i) spec.tokens.emplace_back(tokens.string_at(i));
 
     // Kinds: GGUF token_type values 0..6; absent means normal (bytes recognised by form).
     spec.kinds.assign(n, TokenKind::Normal);
     if (f.find(key("token_type"))) {
-        const auto& types = read_array(f, "token_type", n);
+        const GgufValue& types = read_array(f, "token_type", n, Elements::kInteger);
         for (size_t i = 0; i < n; ++i) {
-            const int64_t t = types[i].as_int(where + "'" + key("token_type") + "' entry " + std::to_string(i));
+            const int64_t t = types.int_at(i);
             if (t < 0 || t > static_cast<int64_t>(TokenKind::Byte))
                 fail(where + "metadata '" + key("token_type") + "' entry " + std::to_string(i) + " is " +
                      std::to_string(t) + " (valid types are 0 to 6)");
@@ -217,24 +229,24 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
 
     if (spm) {
         // SentencePiece merges by score, so scores are not optional.
-        const auto& scores = read_array(f, "scores", n);
+        const GgufValue& scores = read_array(f, "scores", n, Elements::kNumber);
         spec.scores.reserve(n);
         for (size_t i = 0; i < n; ++i) {
-            const double v = scores[i].as_float(where + "'" + key("scores") + "' entry " + std::to_string(i));
+            const double v = scores.float_at(i);
             // A NaN would break the merge queue's ordering: rank it below everything.
             constexpr double lo = std::numeric_limits<float>::lowest(), hi = std::numeric_limits<float>::max();
             spec.scores.push_back(std::isnan(v) ? -std::numeric_limits<float>::infinity()
                                                 : static_cast<float>(std::clamp(v, lo, hi)));
         }
     } else {
-        const auto& merges = read_array(f, "merges", 0);
-        spec.merges.reserve(merges.size());
-        for (size_t i = 0; i < merges.size(); ++i) {
-            const std::string& m = merges[i].as_string(where + "'" + key("merges") + "' entry " + std::to_string(i));
+        const GgufValue& merges = read_array(f, "merges", 0, Elements::kString);
+        spec.merges.reserve(merges.array_size());
+        for (size_t i = 0; i < merges.array_size(); ++i) {
+            const std::string_view m = merges.string_at(i);
             // "left right"; search from 1 so that a left part starting with ' ' still works.
             const size_t sp = m.find(' ', 1);
             if (sp == std::string::npos || sp + 1 >= m.size())
-                fail(where + "metadata '" + key("merges") + "' entry " + std::to_string(i) + " (\"" + m +
+                fail(where + "metadata '" + key("merges") + "' entry " + std::to_string(i) + " (\"" + std::string(m) +
                      "\") is not two tokens separated by a space");
             spec.merges.emplace_back(m.substr(0, sp), m.substr(sp + 1));
         }

@@ -18,7 +18,9 @@ struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-using TokenMap = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
+// Keys view the tokenizer's own token strings (which never change or move after the
+// index is built), so the vocabulary is stored once.
+using TokenMap = std::unordered_map<std::string_view, TokenId, StringHash, std::equal_to<>>;
 
 // A piece of the input: raw text for the tokenizer algorithm, or a token that was
 // recognised by its literal text (token >= 0).

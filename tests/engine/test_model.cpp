@@ -81,7 +81,8 @@ TEST_P(TinyFixture, IncrementalDecodeEqualsBatch) {
         step.eval(std::span<const TokenId>(&toks[i], 1));
         const auto a = batch.logits_at(static_cast<int64_t>(i));
         const auto b = step.logits();
-        for (size_t v = 0; v < a.size(); ++v) ASSERT_NEAR(a[v], b[v], 1e-5) << "position " << i << " token " << v;
+        // Batch and single-token kernels sum in different orders: rounding only.
+        for (size_t v = 0; v < a.size(); ++v) ASSERT_NEAR(a[v], b[v], 5e-5) << "position " << i << " token " << v;
     }
 }
 
@@ -144,7 +145,7 @@ TEST(Stories260K, SmallBatchesEqualOneBatch) {
     b.eval(prompt, true);
     for (size_t i = 0; i < prompt.size(); ++i)
         for (size_t v = 0; v < a.logits_at(0).size(); ++v)
-            ASSERT_NEAR(a.logits_at(static_cast<int64_t>(i))[v], b.logits_at(static_cast<int64_t>(i))[v], 1e-5);
+            ASSERT_NEAR(a.logits_at(static_cast<int64_t>(i))[v], b.logits_at(static_cast<int64_t>(i))[v], 5e-5);
 }
 
 TEST(Stories260K, ContextOverflowIsAnError) {
@@ -301,14 +302,14 @@ TEST_F(DamagedModel, WrongTensorShape) {
     EXPECT_CONTAINS(ffn, "tensor 'blk.1.ffn_gate.weight' has shape [172, 64], expected [64, 172]");
 }
 
-TEST_F(DamagedModel, QuantizedWeightsAreRefusedClearly) {
+TEST_F(DamagedModel, UnsupportedWeightTypeIsRefusedClearly) {
     const std::string msg = load_error(nullptr, [](const GgufTensor& t, GgufWriter& w) {
         if (t.name != "blk.0.attn_k.weight") return true;
-        // 64 x 32 values as Q8_0: 2 blocks of 34 bytes per row.
-        w.add_tensor(t.name, DType::Q8_0, t.shape, std::vector<uint8_t>(t.shape[1] * 2 * 34, 0));
+        // 64 x 32 values as IQ4_NL (no kernels): 2 blocks of 18 bytes per row.
+        w.add_tensor(t.name, DType::IQ4_NL, t.shape, std::vector<uint8_t>(t.shape[1] * 2 * 18, 0));
         return false;
     });
-    EXPECT_CONTAINS(msg, "'blk.0.attn_k.weight' has type Q8_0");
+    EXPECT_CONTAINS(msg, "'blk.0.attn_k.weight' has type IQ4_NL, which Pareto cannot compute with");
 }
 
 }  // namespace

@@ -34,6 +34,36 @@ TEST(Perplexity, Stories260KContext128MatchesLlamaCpp) {
     EXPECT_NEAR(r.ppl, 4.9693, 0.01 * 4.9693) << "PPL " << r.ppl << " +/- " << r.ppl_error;
 }
 
+// llama.cpp's quantizations of stories260K, its perplexity for each at -c 128 (whole
+// file; ../shared/models/quantized/README.md). Mixed files: ffn_down stays F16.
+struct QuantizedCase {
+    const char* file;
+    double llama_cpp_ppl;
+};
+
+class QuantizedPerplexity : public ::testing::TestWithParam<QuantizedCase> {};
+
+TEST_P(QuantizedPerplexity, MatchesLlamaCppWithinOnePercent) {
+    PARETO_REQUIRE_DATA(model_path, std::string("models/quantized/") + GetParam().file);
+    PARETO_REQUIRE_DATA(text_path, "data/tinystories/tinystories_validation_head.txt");
+    const auto model = Model::load(model_path);
+    PerplexityParams p = perplexity_default_params();
+    p.n_ctx = 128;
+    const PerplexityResult r = perplexity(*model, test::read_text_file(text_path), p);
+    EXPECT_EQ(r.n_chunks, 3070);
+    const double ref = GetParam().llama_cpp_ppl;
+    EXPECT_NEAR(r.ppl, ref, 0.01 * ref) << GetParam().file << ": PPL " << r.ppl << " +/- " << r.ppl_error;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stories260K, QuantizedPerplexity,
+                         ::testing::Values(QuantizedCase{"stories260K-Q8_0.gguf", 4.9763},
+                                           QuantizedCase{"stories260K-Q4_0.gguf", 5.2613},
+                                           QuantizedCase{"stories260K-Q4_K_M.gguf", 5.0597}),
+                         [](const auto& param_info) {
+                             std::string n = param_info.param.file;
+                             return n.substr(12, n.size() - 12 - 5);  // "Q8_0", "Q4_0", "Q4_K_M"
+                         });
+
 TEST(Perplexity, TooShortTextIsAClearError) {
     PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
     const auto model = Model::load(model_path);

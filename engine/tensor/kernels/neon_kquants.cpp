@@ -1,6 +1,14 @@
 // Being written: registers no kernels yet, so the scalar entries stay in force.
+// Built twice (PARETO_DOTPROD=0 and 1, see neon_common.h).
 #include "tensor/kernels.h"
+#include "tensor/kernels/neon_common.h"
 
 namespace pareto {
-void kernel_registry::neon_kquants(KernelTable&) {}
+#if PARETO_DOTPROD
+void kernel_registry::neon_dotprod_kquants(KernelTable&) {}
+#else
+void kernel_registry::neon_kquants(KernelTable& t) {
+    if (neon::has_dotprod()) neon_dotprod_kquants(t);
+}
+#endif
 }  // namespace pareto
