@@ -251,19 +251,22 @@ int run_bench(const BenchOptions& o) {
     }
 
     const bool md = o.output == "md";
+    const std::string model_col = label + " " + type_name;
+    const int mw = std::max(28, static_cast<int>(model_col.size()));
     if (md && session) {
-        std::printf("| %-28s | %10s | %9s | %-11s | %7s | %10s | %20s |\n", "model", "size", "params", "simd", "threads",
-                    "test", "t/s");
-        std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: |\n", std::string(28, '-').c_str(), std::string(9, '-').c_str(),
+        std::printf("| %-*s | %10s | %9s | %-11s | %7s | %10s | %20s |\n", mw, "model", "size", "params", "simd",
+                    "threads", "test", "t/s");
+        std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: |\n", std::string(static_cast<size_t>(mw), '-').c_str(),
+                    std::string(9, '-').c_str(),
                     std::string(8, '-').c_str(), std::string(11, '-').c_str(), std::string(6, '-').c_str(),
                     std::string(9, '-').c_str(), std::string(19, '-').c_str());
         std::fflush(stdout);
     }
     auto md_row = [&](const TestResult& r) {
-        const std::string name = label + " " + type_name;
         char params[32];
         std::snprintf(params, sizeof params, "%.2f M", static_cast<double>(n_params) / 1e6);
-        std::printf("| %-28s | %10s | %9s | %-11s | %7d | %10s | %20s |\n", name.c_str(),
+        // "±" is two bytes in UTF-8: one more byte of width keeps the column aligned.
+        std::printf("| %-*s | %10s | %9s | %-11s | %7d | %10s | %21s |\n", mw, model_col.c_str(),
                     format_bytes(static_cast<double>(weight_bytes)).c_str(), params, simd.c_str(), threads,
                     r.name.c_str(), (num(r.avg_ts) + " ± " + num(r.stddev_ts)).c_str());
         std::fflush(stdout);

@@ -83,7 +83,6 @@ struct Q2K {
     using Block = BlockQ2_K;
     static constexpr int kScShift = 0;
     static constexpr KqMin kMin = KqMin::Float16;
-    static constexpr int kOffShift = 0;
     static void scales(const uint8_t* b, __m256i& sc, __m256i& mn, float& d, float& dmin) {
         kq_q2_scales(b, sc, mn);
         kq_f16x2(b + 80, d, dmin);
@@ -141,7 +140,6 @@ struct Q4K {
     using Block = BlockQ4_K;
     static constexpr int kScShift = 1;
     static constexpr KqMin kMin = KqMin::Float8;
-    static constexpr int kOffShift = 0;
     static void scales(const uint8_t* b, __m256i& sc, __m256i& mn, float& d, float& dmin) {
         sc = mn = kq_k4_scales(b + 4);
         kq_f16x2(b, d, dmin);
@@ -160,7 +158,6 @@ struct Q5K {
     using Block = BlockQ5_K;
     static constexpr int kScShift = 1;
     static constexpr KqMin kMin = KqMin::Float8;
-    static constexpr int kOffShift = 0;
     static void scales(const uint8_t* b, __m256i& sc, __m256i& mn, float& d, float& dmin) {
         sc = mn = kq_k4_scales(b + 4);
         kq_f16x2(b, d, dmin);
@@ -269,13 +266,12 @@ void gemv_rows(int64_t nb, const uint8_t* w, size_t w_stride, int64_t n_rows, co
             K::scales(blk, sc, mn, d, dmin);
             const ScaleHalves sh(sc);
             __m256i isum[T];
+            for (int t = 0; t < T; ++t) isum[t] = _mm256_setzero_si256();
             for (int h = 0; h < 2; ++h) {
                 __m256i q[4];
                 K::quants(blk, h, q);
-                for (int t = 0; t < T; ++t) {
-                    const __m256i s = dot_half<K>(q, act[t].q + b * 256 + 128 * h, sh, h);
-                    isum[t] = h == 0 ? s : _mm256_add_epi32(isum[t], s);
-                }
+                for (int t = 0; t < T; ++t)
+                    isum[t] = _mm256_add_epi32(isum[t], dot_half<K>(q, act[t].q + b * 256 + 128 * h, sh, h));
             }
             for (int t = 0; t < T; ++t) {
                 const float da = act[t].d[b];
@@ -430,6 +426,10 @@ void micro(const Micro& m) {
     for (int64_t b = 0; b < nb; ++b) {
         prefetch_rows<R>(m, b);
         __m256i isum[R][T];
+        for (int i = 0; i < R; ++i) {
+            const __m256i init = Bias ? _mm256_zextsi128_si256(_mm_cvtsi32_si128(m.wc[i][b])) : _mm256_setzero_si256();
+            for (int t = 0; t < T; ++t) isum[i][t] = init;
+        }
         for (int p = 0; p < 4; ++p) {
             for (int i = 0; i < R; ++i) {
                 const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(wb[i][b].q + 64 * p));
@@ -443,10 +443,7 @@ void micro(const Micro& m) {
                     const uint8_t* a = aq[t] + b * 256 + 64 * p;
                     const __m256i x = _mm256_add_epi16(mb(w0, _mm256_load_si256(reinterpret_cast<const __m256i*>(a))),
                                                        mb(w1, _mm256_load_si256(reinterpret_cast<const __m256i*>(a + 32))));
-                    const __m256i s = _mm256_madd_epi16(x, sv);
-                    if (p > 0) isum[i][t] = _mm256_add_epi32(isum[i][t], s);
-                    else if (Bias) isum[i][t] = _mm256_add_epi32(s, _mm256_zextsi128_si256(_mm_cvtsi32_si128(m.wc[i][b])));
-                    else isum[i][t] = s;
+                    isum[i][t] = _mm256_add_epi32(isum[i][t], _mm256_madd_epi16(x, sv));
                 }
             }
         }

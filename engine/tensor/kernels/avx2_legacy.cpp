@@ -1,9 +1,12 @@
 // AVX2 (+FMA, F16C) matrix products for the float and legacy block types, and the Q8A
 // quantizer. The same scheme as avx512_legacy.cpp at half the width and with 16
-// registers: few tokens use dot products over pairs of blocks; many tokens put 8 tokens
-// in the lanes of a vector and broadcast the weights, which are unpacked once per cache
-// block. There is no VNNI here: byte products go through vpmaddubsw (unsigned x signed,
-// int16 pair sums), so every use below keeps |u0*s0 + u1*s1| within int16.
+// registers: few tokens use dot products over pairs of blocks (tiles of 4 rows x 1-2
+// tokens or 2 rows x 3-4 tokens); from kOuterMinTok tokens on, 8 tokens go in the lanes
+// of a vector against broadcast weights unpacked once per cache block (micro-tile 4 rows
+// x 16 tokens, for the float types 4 rows x 16 tokens of F32). There is no VNNI here:
+// byte products go through vpmaddubsw (unsigned x signed, int16 pair sums), and every
+// use below keeps |u0 s0 + u1 s1| and the int16 sums of several within int16, so the
+// integer part stays exact.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -184,7 +187,6 @@ inline void add_fifth_bits(uint32_t qh0, uint32_t qh1, Pair& o) {
 }
 
 struct Q4_0K {
-    using Scalar = Q4_0Traits;
     static constexpr int kBytes = 18;
     static constexpr int kOff = 8;
     static constexpr bool kMin = false;
@@ -195,21 +197,19 @@ struct Q4_0K {
 };
 
 struct Q4_1K {
-    using Scalar = Q4_1Traits;
     static constexpr int kBytes = 20;
     static constexpr int kOff = 0;
     static constexpr bool kMin = true;
     static void load(const uint8_t* p, Pair& o) {
         split_nibbles(load2x16(p + 4, 20), o);
         const uint64_t h = load_u16(p) | static_cast<uint64_t>(load_u16(p + 20)) << 16 |
-                           static_cast<uint64_t>(load_u32(p + 2) & 0xffff) << 32 |
+                           static_cast<uint64_t>(load_u16(p + 2)) << 32 |
                            static_cast<uint64_t>(load_u16(p + 22)) << 48;
         halves_x4(h, o.d, o.m);
     }
 };
 
 struct Q5_0K {
-    using Scalar = Q5_0Traits;
     static constexpr int kBytes = 22;
     static constexpr int kOff = 16;
     static constexpr bool kMin = false;
@@ -221,7 +221,6 @@ struct Q5_0K {
 };
 
 struct Q5_1K {
-    using Scalar = Q5_1Traits;
     static constexpr int kBytes = 24;
     static constexpr int kOff = 0;
     static constexpr bool kMin = true;
@@ -236,7 +235,6 @@ struct Q5_1K {
 };
 
 struct Q8_0K {
-    using Scalar = Q8_0Traits;
     static constexpr int kBytes = 34;
     static constexpr int kOff = 0;
     static constexpr bool kMin = false;

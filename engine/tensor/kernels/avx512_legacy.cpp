@@ -2,6 +2,21 @@
 // the Q8A quantizer. Built twice: PARETO_VNNI=0 registers kernel_registry::avx512_legacy,
 // PARETO_VNNI=1 (with -mavx512vnni) kernel_registry::avx512vnni_legacy; all else is in
 // an anonymous namespace so the two builds do not clash.
+//
+// Two shapes of product, picked by the number of tokens:
+//   * Few tokens (decode, n_tok < kOuterMinTok): dot products. Weights are read in place,
+//     four blocks at a time (a "quad", 2 x 64 bytes after unpacking), for tiles of 4 rows
+//     x 1-2 tokens or 2 rows x 3-4 tokens, so each unpacked quad serves every token and
+//     each activation quad every row; activations are rearranged once per call to match
+//     (QuadAct). Weight rows are prefetched ahead in software.
+//   * Many tokens (prompts): tokens in the vector lanes. The weights of a cache block are
+//     unpacked once into bytes + float scales and broadcast 4 bytes at a time against
+//     16 tokens' interleaved activations, so the int32 -> float scaling costs 3 ops per
+//     8 VNNI dot products and no horizontal sums are needed; a micro-tile is 4 rows x
+//     32 tokens (8 rows x 48 tokens for the float types).
+// Integer sums are exact in int32 in both (the offsets of the unsigned weight forms are
+// taken back out in integers); only the float scaling and summation order differ from
+// the scalar reference.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -24,18 +39,10 @@ inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 inline __m128i load128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
-// Sum of 4 unsigned x signed byte products per int32 lane, added to acc. Without VNNI
-// the pairs go through int16 (vpmaddubsw), exact while |u0*s0 + u1*s1| <= 32767.
-inline __m512i dot4(__m512i acc, __m512i u, __m512i s) {
-#if PARETO_VNNI
-    return _mm512_dpbusd_epi32(acc, u, s);
-#else
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
-#endif
-}
-
-// Two dot4 into one accumulator. Without VNNI the int16 pair sums of both are added
-// before widening: exact while |pair| <= 16383 (weights up to 31 and |q| <= 127).
+// acc + the sums of 4 unsigned x signed byte products per int32 lane, of (u0, s0) and
+// (u1, s1). Without VNNI the pairs go through int16 (vpmaddubsw) and the pair sums of
+// both are added before widening: exact while |u0 s0 + u1 s1| <= 16383 per pair, which
+// holds for weights up to 31 and |q| <= 127.
 inline __m512i dot4x2(__m512i acc, __m512i u0, __m512i s0, __m512i u1, __m512i s1) {
 #if PARETO_VNNI
     return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(acc, u0, s0), u1, s1);
@@ -208,7 +215,6 @@ inline void add_fifth_bits(__m128i qh8, Quad& o) {
 }
 
 struct Q4_0K {
-    using Scalar = Q4_0Traits;
     static constexpr int kBytes = 18;
     static constexpr int kOff = 8;
     static constexpr bool kMin = false;
@@ -219,7 +225,6 @@ struct Q4_0K {
 };
 
 struct Q4_1K {
-    using Scalar = Q4_1Traits;
     static constexpr int kBytes = 20;
     static constexpr int kOff = 0;
     static constexpr bool kMin = true;
@@ -232,7 +237,6 @@ struct Q4_1K {
 };
 
 struct Q5_0K {
-    using Scalar = Q5_0Traits;
     static constexpr int kBytes = 22;
     static constexpr int kOff = 16;
     static constexpr bool kMin = false;
@@ -245,7 +249,6 @@ struct Q5_0K {
 };
 
 struct Q5_1K {
-    using Scalar = Q5_1Traits;
     static constexpr int kBytes = 24;
     static constexpr int kOff = 0;
     static constexpr bool kMin = true;
@@ -260,7 +263,6 @@ struct Q5_1K {
 };
 
 struct Q8_0K {
-    using Scalar = Q8_0Traits;
     static constexpr int kBytes = 34;
     static constexpr int kOff = PARETO_VNNI ? 128 : 0;
     static constexpr bool kMin = false;

@@ -47,7 +47,7 @@ void quantize_q8a(const float* x, uint8_t* out, int64_t n) {
 }
 
 void quantize_f32(const float* x, uint8_t* out, int64_t n) {
-    std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float));
+    if (n > 0) std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float));
 }
 
 // ---- float weights ------------------------------------------------------------------
