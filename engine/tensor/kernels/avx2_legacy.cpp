@@ -93,6 +93,11 @@ inline void finish_tile(__m256 (&acc)[4][TG], const TileOut& o) {
     }
 }
 
+// Prefetches bytes [p, p + bytes) into L1, for a short run of a weight row read next.
+inline void prefetch_run(const uint8_t* p, size_t bytes) {
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p) + off, _MM_HINT_T0);
+}
+
 // ---- Q8A activations ---------------------------------------------------------------
 
 // Bit-identical to the scalar quantizer (see avx512_legacy.cpp).
@@ -422,6 +427,8 @@ struct Outer {
     using Blk = WBlk<kPlanes>;
 
     static void unpack(const uint8_t* w, size_t w_stride, int64_t r0, int64_t n_rows, int64_t b0, int nbk, Blk* out) {
+        for (int64_t r = r0 + 4; r < std::min(r0 + 8, n_rows); ++r)  // the next call's rows
+            prefetch_run(w + r * w_stride + b0 * K::kBytes, static_cast<size_t>(nbk) * K::kBytes);
         for (int b = 0; b < nbk; ++b) {
             Blk& o = out[b];
             for (int r = 0; r < 4; ++r) {
@@ -721,14 +728,16 @@ void gemm_float_outer(int64_t n, const uint8_t* w, size_t w_stride, int64_t n_ro
             const int64_t ntile = (nr + kFR - 1) / kFR;
             for (int64_t i0 = 0; i0 < n; i0 += kFKC) {
                 const int nk = static_cast<int>(std::min<int64_t>(kFKC, n - i0));
-                if constexpr (kConvert)
-                    for (int64_t r = 0; r < nr; ++r) {
-                        const uint8_t* src = w + (r0 + r) * w_stride + i0 * L::kSize;
+                for (int64_t r = 0; r < nr; ++r) {
+                    const uint8_t* src = w + (r0 + r) * w_stride + i0 * L::kSize;
+                    if (r + 4 < nr) prefetch_run(src + 4 * w_stride, static_cast<size_t>(nk) * L::kSize);
+                    if constexpr (kConvert) {
                         float* dst = W + r * kFKC;
                         int i = 0;
                         for (; i + 8 <= nk; i += 8) _mm256_store_ps(dst + i, L::load(src + i * L::kSize));
                         if (i < nk) _mm256_store_ps(dst + i, load_tail<L>(src + i * L::kSize, nk - i));
                     }
+                }
                 for (int g = 0; g < ng; g += kFTG) {
                     const float* at = A + g * g_stride + 8 * i0;
                     for (int64_t rt = 0; rt < ntile; ++rt) {

@@ -106,6 +106,11 @@ inline void finish_tile(__m512 (&acc)[4 * NR4][TG], const TileOut& o) {
     }
 }
 
+// Prefetches bytes [p, p + bytes) into L1, for a short run of a weight row read next.
+inline void prefetch_run(const uint8_t* p, size_t bytes) {
+    for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p) + off, _MM_HINT_T0);
+}
+
 // ---- Q8A activations ---------------------------------------------------------------
 
 // Bit-identical to the scalar quantizer: true division, max/min that drop a NaN the
@@ -416,19 +421,20 @@ void gemm_quads(int64_t n, const uint8_t* w, size_t w_stride, int64_t n_rows, co
 
 // ---- many tokens: packed blocks, tokens in the vector lanes --------------------------------
 //
-// For n_tok >= kOuterMinTok the weights are unpacked once per cache block (MC rows x KC
+// For n_tok >= kOuterMinTok the weights are unpacked once per cache block (kMC rows x kKC
 // blocks) into plain bytes with float scales, and the activations of 16 tokens are
 // interleaved so that one vector holds the same 4 values of a block for each of 16
 // tokens (OuterAct). A broadcast 4-byte group of one weight row times such a vector is
 // one dot4 for 16 tokens, and the block's float scaling is then paid once per 16
-// tokens instead of once per 4 lanes. The micro-kernel computes 4 rows x 16 * TG tokens
-// over KC blocks and accumulates into a float tile C[row][token] in L2, written to y
-// (transposed) at the end.
+// tokens instead of once per 4 lanes. The micro-kernel computes 4 rows x 32 tokens
+// (two groups; 16 at the end) over kKC blocks: 64 vpdpbusd and 24 float ops per block.
+// Partial sums over the cache blocks of n go to a float tile C[row][token] (L2); the
+// last cache block writes y itself (TileOut).
 //
-// Loop nest (per call): token chunks of kNC; for each, the activations of all of n are
-// interleaved (A, in L2/L3); then row chunks of kMC; per KC blocks the weights are
-// unpacked (W, in L2); per pair of token groups (their A blocks stay in L1) the rows go
-// by 4 (their W blocks stream from L2).
+// Loop nest (per call): token chunks of up to kNC (bounded so that the interleaved
+// activations of all of n, A, take ~4 MB); per chunk, row chunks of kMC; per kKC blocks
+// the weights of the row chunk are unpacked (W, ~160 KB, L2); per pair of token groups
+// (their A blocks, 22 KB, stay in L1) the rows go by 4 (their W blocks stream from L2).
 
 constexpr int kOuterMinTok = 16;  // below this, dot products (measured crossover 8..16)
 constexpr int kNC = 512;  // at most this many tokens per chunk (a multiple of 16)
@@ -490,6 +496,8 @@ struct Outer {
 
     // Rows [r0, r0 + 4) (those < n_rows; the others zero) x blocks [b0, b0 + nbk).
     static void unpack(const uint8_t* w, size_t w_stride, int64_t r0, int64_t n_rows, int64_t b0, int nbk, Blk* out) {
+        for (int64_t r = r0 + 4; r < std::min(r0 + 8, n_rows); ++r)  // the next call's rows
+            prefetch_run(w + r * w_stride + b0 * K::kBytes, static_cast<size_t>(nbk) * K::kBytes);
         for (int b = 0; b < nbk; ++b) {
             Blk& o = out[b];
             for (int r = 0; r < 4; ++r) {
@@ -809,9 +817,10 @@ void gemm_float_outer(int64_t n, const uint8_t* w, size_t w_stride, int64_t n_ro
             const int64_t ntile = (nr + kFR - 1) / kFR;
             for (int64_t i0 = 0; i0 < n; i0 += kFKC) {
                 const int nk = static_cast<int>(std::min<int64_t>(kFKC, n - i0));
-                if constexpr (kConvert)
-                    for (int64_t r = 0; r < nr; ++r) {
-                        const uint8_t* src = w + (r0 + r) * w_stride + i0 * L::kSize;
+                for (int64_t r = 0; r < nr; ++r) {
+                    const uint8_t* src = w + (r0 + r) * w_stride + i0 * L::kSize;
+                    if (r + 4 < nr) prefetch_run(src + 4 * w_stride, static_cast<size_t>(nk) * L::kSize);
+                    if constexpr (kConvert) {
                         float* dst = W + r * kFKC;
                         int i = 0;
                         for (; i + 16 <= nk; i += 16) _mm512_store_ps(dst + i, L::load(src + i * L::kSize));
@@ -819,6 +828,7 @@ void gemm_float_outer(int64_t n, const uint8_t* w, size_t w_stride, int64_t n_ro
                             _mm512_store_ps(dst + i, L::load_tail(src + i * L::kSize,
                                                                   static_cast<__mmask16>((1u << (nk - i)) - 1)));
                     }
+                }
                 for (int g = 0; g < ng; g += kFTG) {
                     const int tg = std::min(kFTG, ng - g);
                     const float* at = A + g * g_stride + 16 * i0;
