@@ -134,17 +134,10 @@ void Session::apply_rope(float* vec, int64_t n_heads, int64_t pos) const {
     const int64_t half = cfg_.rope_dim / 2;
     const float* cs = rope_cos_.data() + pos * half;
     const float* sn = rope_sin_.data() + pos * half;
-    for (int64_t h = 0; h < n_heads; ++h) {
-        float* v = vec + h * cfg_.head_dim;
-        for (int64_t i = 0; i < half; ++i) {
-            // Normal order rotates adjacent pairs; NeoX rotates element i with i + d/2.
-            const int64_t a = cfg_.rope_order == RopeOrder::Normal ? 2 * i : i;
-            const int64_t b = cfg_.rope_order == RopeOrder::Normal ? 2 * i + 1 : i + half;
-            const float x0 = v[a], x1 = v[b];
-            v[a] = x0 * cs[i] - x1 * sn[i];
-            v[b] = x0 * sn[i] + x1 * cs[i];
-        }
-    }
+    const FloatKernels& f = kernels().f;
+    const auto rotate = cfg_.rope_order == RopeOrder::Normal ? f.rope_pairs : f.rope_halves;
+    // Dims past rope_dim (partial rotary) are left as they are.
+    for (int64_t h = 0; h < n_heads; ++h) rotate(vec + h * cfg_.head_dim, cs, sn, half);
 }
 
 void Session::attention(int64_t layer, int64_t n, int64_t pos0) {

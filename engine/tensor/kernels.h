@@ -55,6 +55,10 @@ struct FloatKernels {
     void (*swiglu)(const float* gate, const float* up, float* out, int64_t n) = nullptr;        // silu(g)*u
     float (*max)(const float* x, int64_t n) = nullptr;
     float (*exp_sum)(float* x, float shift, int64_t n) = nullptr;  // x = exp(x - shift), returns the sum
+    // RoPE on one head of 2*half rotated values with angles' cos/sin [half]:
+    // pairs (v[2i], v[2i+1]) ("normal", GGUF llama) or (v[i], v[i+half]) (NeoX).
+    void (*rope_pairs)(float* v, const float* cos, const float* sin, int64_t half) = nullptr;
+    void (*rope_halves)(float* v, const float* cos, const float* sin, int64_t half) = nullptr;
 };
 
 struct KernelTable {

@@ -145,6 +145,39 @@ float exp_sum(float* x, float shift, int64_t n) {
     return sum;
 }
 
+// Adjacent pairs: out = v * (c, c) -/+ swap(v) * (s, s), which is one fmaddsub.
+void rope_pairs(float* v, const float* cs, const float* sn, int64_t half) {
+    int64_t i = 0;
+    for (; i + 4 <= half; i += 4) {
+        const __m128 c = _mm_loadu_ps(cs + i), s = _mm_loadu_ps(sn + i);
+        const __m256 c2 = _mm256_set_m128(_mm_unpackhi_ps(c, c), _mm_unpacklo_ps(c, c));
+        const __m256 s2 = _mm256_set_m128(_mm_unpackhi_ps(s, s), _mm_unpacklo_ps(s, s));
+        const __m256 x = _mm256_loadu_ps(v + 2 * i);
+        const __m256 swapped = _mm256_permute_ps(x, 0xB1);
+        _mm256_storeu_ps(v + 2 * i, _mm256_fmaddsub_ps(x, c2, _mm256_mul_ps(swapped, s2)));
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[2 * i], x1 = v[2 * i + 1];
+        v[2 * i] = x0 * cs[i] - x1 * sn[i];
+        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
+void rope_halves(float* v, const float* cs, const float* sn, int64_t half) {
+    int64_t i = 0;
+    for (; i + 8 <= half; i += 8) {
+        const __m256 c = _mm256_loadu_ps(cs + i), s = _mm256_loadu_ps(sn + i);
+        const __m256 x0 = _mm256_loadu_ps(v + i), x1 = _mm256_loadu_ps(v + i + half);
+        _mm256_storeu_ps(v + i, _mm256_fmsub_ps(x0, c, _mm256_mul_ps(x1, s)));
+        _mm256_storeu_ps(v + i + half, _mm256_fmadd_ps(x0, s, _mm256_mul_ps(x1, c)));
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * cs[i] - x1 * sn[i];
+        v[i + half] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
 }  // namespace
 
 void kernel_registry::avx2_float(KernelTable& t) {
@@ -157,6 +190,8 @@ void kernel_registry::avx2_float(KernelTable& t) {
     t.f.swiglu = swiglu;
     t.f.max = max;
     t.f.exp_sum = exp_sum;
+    t.f.rope_pairs = rope_pairs;
+    t.f.rope_halves = rope_halves;
 }
 
 }  // namespace pareto

@@ -133,6 +133,39 @@ float exp_sum(float* x, float shift, int64_t n) {
     return sum;
 }
 
+// As in avx2_float.cpp, 8 pairs per vector.
+void rope_pairs(float* v, const float* cs, const float* sn, int64_t half) {
+    const __m512i dup = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    int64_t i = 0;
+    for (; i + 8 <= half; i += 8) {
+        const __m512 c2 = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(cs + i)));
+        const __m512 s2 = _mm512_permutexvar_ps(dup, _mm512_castps256_ps512(_mm256_loadu_ps(sn + i)));
+        const __m512 x = _mm512_loadu_ps(v + 2 * i);
+        const __m512 swapped = _mm512_permute_ps(x, 0xB1);
+        _mm512_storeu_ps(v + 2 * i, _mm512_fmaddsub_ps(x, c2, _mm512_mul_ps(swapped, s2)));
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[2 * i], x1 = v[2 * i + 1];
+        v[2 * i] = x0 * cs[i] - x1 * sn[i];
+        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
+void rope_halves(float* v, const float* cs, const float* sn, int64_t half) {
+    int64_t i = 0;
+    for (; i + 16 <= half; i += 16) {
+        const __m512 c = _mm512_loadu_ps(cs + i), s = _mm512_loadu_ps(sn + i);
+        const __m512 x0 = _mm512_loadu_ps(v + i), x1 = _mm512_loadu_ps(v + i + half);
+        _mm512_storeu_ps(v + i, _mm512_fmsub_ps(x0, c, _mm512_mul_ps(x1, s)));
+        _mm512_storeu_ps(v + i + half, _mm512_fmadd_ps(x0, s, _mm512_mul_ps(x1, c)));
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * cs[i] - x1 * sn[i];
+        v[i + half] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
 }  // namespace
 
 void kernel_registry::avx512_float(KernelTable& t) {
@@ -145,6 +178,8 @@ void kernel_registry::avx512_float(KernelTable& t) {
     t.f.swiglu = swiglu;
     t.f.max = max;
     t.f.exp_sum = exp_sum;
+    t.f.rope_pairs = rope_pairs;
+    t.f.rope_halves = rope_halves;
 }
 
 }  // namespace pareto

@@ -55,6 +55,22 @@ float exp_sum(float* x, float shift, int64_t n) {
     return static_cast<float>(sum);
 }
 
+void rope_pairs(float* v, const float* cs, const float* sn, int64_t half) {
+    for (int64_t i = 0; i < half; ++i) {
+        const float x0 = v[2 * i], x1 = v[2 * i + 1];
+        v[2 * i] = x0 * cs[i] - x1 * sn[i];
+        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
+void rope_halves(float* v, const float* cs, const float* sn, int64_t half) {
+    for (int64_t i = 0; i < half; ++i) {
+        const float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * cs[i] - x1 * sn[i];
+        v[i + half] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
 }  // namespace
 
 void kernel_registry::scalar_float(KernelTable& t) {
@@ -67,6 +83,8 @@ void kernel_registry::scalar_float(KernelTable& t) {
     t.f.swiglu = swiglu;
     t.f.max = max;
     t.f.exp_sum = exp_sum;
+    t.f.rope_pairs = rope_pairs;
+    t.f.rope_halves = rope_halves;
 }
 
 }  // namespace pareto
