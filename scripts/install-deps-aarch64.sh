@@ -13,7 +13,6 @@
 #     glibc build) hangs the first pthread_create.
 # Idempotent: when everything is present it only checks, in well under a second.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Names without an architecture are host (amd64) or architecture-independent packages.
 packages=(

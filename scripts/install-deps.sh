@@ -9,10 +9,13 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev
 )
 
+# With foreign architectures enabled (scripts/install-deps-aarch64.sh) dpkg-query
+# prints one line per installed architecture: look for this machine's (or "all").
+arch=$(dpkg --print-architecture)
 missing=()
 for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+    grep -qE "^install ok installed ($arch|all)\$" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -7,13 +7,15 @@
 #               NEON kernels, and any stray ARMv8.2 instruction would trap)
 # See docs/aarch64.md. Usage:
 #   scripts/test-aarch64.sh [--full] [--no-install] [--build-only] [--filter REGEX]
-#     --full        every suite on every path (default: the CI subset below)
+#     --full        every program on every path (default: the CI subset, see
+#                   "what runs where" below and docs/aarch64.md)
 #     --no-install  do not check the Debian packages
 #     --build-only  cross-build and stop
 #     --filter RE   run only the programs whose name matches RE (grep -E)
 # Environment: PARETO_TEST_DATA (default ../shared), PARETO_AARCH64_BUILD_DIR
 # (default build-aarch64), PARETO_JOBS (parallel builds and runs, default 2),
-# PARETO_WERROR (default ON: the cross build must be free of warnings).
+# PARETO_WERROR (default ON: the cross build must be free of warnings),
+# PARETO_AARCH64_TIMEOUT (seconds per run; default 1800, with --full 14400).
 # Exits non-zero when the build or any run fails; the last line reads
 # "aarch64: N passed, N failed" (GoogleTest cases and CLI checks, all runs).
 set -euo pipefail
@@ -27,12 +29,13 @@ while [[ $# -gt 0 ]]; do
     --no-install) install=0 ;;
     --build-only) build_only=1 ;;
     --filter) filter=${2:?--filter needs a regex}; shift ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test-aarch64: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 export PARETO_TEST_DATA=${PARETO_TEST_DATA:-$(cd "$root/.." && pwd)/shared}
+run_timeout=${PARETO_AARCH64_TIMEOUT:-$([[ $full -eq 1 ]] && echo 14400 || echo 1800)}
 start=$SECONDS
 
 # --- install and build ---------------------------------------------------------------
@@ -60,8 +63,7 @@ build_start=$SECONDS
 # -k 0: one program that does not compile does not keep the others from running.
 build_rc=0
 cmake --build "$build" -j "$jobs" --target "${targets[@]}" -- -k 0 2>&1 | tee "$build/last-build.log" ||
-  build_rc=$?
-[[ $build_rc -eq 0 ]] && build_rc=${PIPESTATUS[0]}
+  build_rc=$?  # pipefail: cmake's status
 unbuilt=()
 if [[ $build_rc -ne 0 ]]; then
   # Ninja's "FAILED: <output>" lines name the targets: CMakeFiles/<target>.dir/... or
@@ -82,32 +84,48 @@ if [[ $build_only -eq 1 ]]; then exit "$build_rc"; fi
 is_unbuilt() { local u; for u in "${unbuilt[@]}"; do [[ $u == "$1" ]] && return 0; done; return 1; }
 
 # --- what runs where ---------------------------------------------------------------------
-# Suites whose results depend on the kernel level run on every path; the others
-# (formats, tokenizers, samplers, reference quantizers) once, on the default path.
-# The CI subset leaves out test_perplexity on the slow paths: it is the whole model
-# over long texts, and the model tests already cover every path (docs/aarch64.md).
-level_dependent='^test_(kernels_.*|model|perplexity|synth|ops.*)$'
-slow_on_emulator='^test_perplexity$'
+# --full: every program and the CLI script on every path. The default (the CI subset,
+# docs/aarch64.md):
+#   neon       every program except test_perplexity, and the CLI script;
+#   neon-v8.0  the kernel suites and test_model (the SDOT-less integer kernels);
+#   scalar     test_model (the kernel suites compare every level with scalar whatever
+#              PARETO_SIMD says, so they would only repeat themselves).
+# test_perplexity evaluates whole texts (about two million tokens in all) and takes
+# one and a half to two hours under qemu; the CLI script's short perplexity run and
+# test_model's golden text and logits cover the same code on the emulator.
+subset_other_paths='^test_(kernels_.*|model)$'
+subset_scalar='^test_model$'
+subset_skip='^test_perplexity$'
 
 runs=()  # "program|variant"
 for t in "${targets[@]}"; do
   [[ $t == pareto-cli ]] && continue
   [[ -n $filter && ! $t =~ $filter ]] && continue
   is_unbuilt "$t" && continue
-  if [[ $t =~ $level_dependent ]]; then
+  if [[ $full -eq 1 ]]; then
+    runs+=("$t|neon" "$t|neon-v8.0" "$t|scalar")
+  elif [[ ! $t =~ $subset_skip ]]; then
     runs+=("$t|neon")
-    if [[ $full -eq 1 || ! $t =~ $slow_on_emulator ]]; then
-      runs+=("$t|scalar" "$t|neon-v8.0")
-    fi
-  else
-    runs+=("$t|neon")
-    [[ $full -eq 1 ]] && runs+=("$t|scalar")
+    [[ $t =~ $subset_other_paths ]] && runs+=("$t|neon-v8.0")
+    [[ $t =~ $subset_scalar ]] && runs+=("$t|scalar")
   fi
 done
 if [[ -z $filter || pareto-cli =~ $filter ]] && ! is_unbuilt pareto-cli; then
   runs+=("cli_end_to_end|neon")
-  [[ $full -eq 1 ]] && runs+=("cli_end_to_end|scalar" "cli_end_to_end|neon-v8.0")
+  [[ $full -eq 1 ]] && runs+=("cli_end_to_end|neon-v8.0" "cli_end_to_end|scalar")
 fi
+# The guard that SIMD objects share no inline code with baseline callers (nm on
+# the NEON kernel objects, both builds), when the tree has it.
+isa_check=$root/tests/build/check_isa_objects.sh
+if [[ -f $isa_check && -z $filter ]]; then
+  mapfile -t isa_objs < <(find "$build/engine/CMakeFiles" -path '*pareto_kernels_neon*' -name '*.o' | sort)
+  [[ ${#isa_objs[@]} -gt 0 ]] && runs+=("isa_objects|host")
+fi
+# Longest first, so two parallel runs finish close together.
+order='^(test_perplexity|test_kernels_legacy|test_synth|test_kernels_kquants)\|'
+mapfile -t runs < <(printf '%s\n' "${runs[@]}" | grep -E "$order" || true
+                    printf '%s\n' "${runs[@]}" | grep -vE "$order|^$" || true)
+[[ ${#runs[@]} -gt 0 ]] || { echo "test-aarch64: nothing to run" >&2; exit 1; }
 
 logs=$build/test-logs
 rm -rf "$logs" && mkdir -p "$logs"
@@ -117,6 +135,7 @@ variant_env() {  # variant -> "LEVEL CPU"
     scalar) echo "scalar max" ;;
     neon) echo "neon max" ;;
     neon-v8.0) echo "neon cortex-a72" ;;
+    *) echo "- -" ;;
   esac
 }
 
@@ -125,14 +144,16 @@ run_one() {  # program variant: writes $logs/program.variant.{log,rc,time}
   read -r level cpu < <(variant_env "$variant")
   local base=$logs/$prog.$variant
   t0=$(date +%s.%N)
-  if [[ $prog == cli_end_to_end ]]; then
+  if [[ $prog == isa_objects ]]; then
+    bash "$isa_check" "${isa_objs[@]}" >"$base.log" 2>&1 || rc=$?
+  elif [[ $prog == cli_end_to_end ]]; then
     local wrapper=$logs/pareto-cli.$variant
     printf '#!/bin/sh\nexec "%s" -cpu %s -L %s "%s" "$@"\n' "$qemu" "$cpu" "$qemu_prefix" "$build/bin/pareto-cli" >"$wrapper"
     chmod +x "$wrapper"
-    PARETO_SIMD=$level PARETO_CLI=$wrapper timeout --foreground -k 10 1800 bash "$root/tests/cli/test_cli.sh" \
+    PARETO_SIMD=$level PARETO_CLI=$wrapper timeout --foreground -k 10 "$run_timeout" bash "$root/tests/cli/test_cli.sh" \
       >"$base.log" 2>&1 || rc=$?
   else
-    PARETO_SIMD=$level timeout --foreground -k 10 1800 "$qemu" -cpu "$cpu" -L "$qemu_prefix" "$build/bin/$prog" \
+    PARETO_SIMD=$level timeout --foreground -k 10 "$run_timeout" "$qemu" -cpu "$cpu" -L "$qemu_prefix" "$build/bin/$prog" \
       --gtest_color=no >"$base.log" 2>&1 || rc=$?
   fi
   echo "$rc" >"$base.rc"
@@ -168,7 +189,7 @@ printf '\n%-24s %-10s %8s %7s %7s %7s  %s\n' program variant seconds passed fail
 for r in "${runs[@]}"; do
   prog=${r%%|*} variant=${r##*|} base=$logs/${r%%|*}.${r##*|}
   rc=$(cat "$base.rc" 2>/dev/null || echo 99)
-  if [[ $prog == cli_end_to_end ]]; then
+  if [[ $prog == cli_end_to_end || $prog == isa_objects ]]; then
     p=$(grep -c '^ok ' "$base.log" || true)
     f=$(grep -c '^FAIL' "$base.log" || true)
     s=$(grep -c '^SKIP' "$base.log" || true)

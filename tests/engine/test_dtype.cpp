@@ -206,7 +206,13 @@ template <typename ToF32>
 
 // ---- f16 ---------------------------------------------------------------------------------
 
-#ifdef __FLT16_MAX__
+#if defined(__aarch64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+// GCC < 13 has no _Float16 in C++ on AArch64 (it defines __FLT16_MAX__ all the same);
+// its __fp16 converts with the same IEEE rounding (FCVT).
+constexpr bool kHaveFloat16 = true;
+float compiler_f16_to_f32(uint16_t h) { return static_cast<float>(std::bit_cast<__fp16>(h)); }
+uint16_t compiler_f32_to_f16(float f) { return std::bit_cast<uint16_t>(static_cast<__fp16>(f)); }
+#elif defined(__FLT16_MAX__)
 constexpr bool kHaveFloat16 = true;
 float compiler_f16_to_f32(uint16_t h) { return static_cast<float>(std::bit_cast<_Float16>(h)); }
 uint16_t compiler_f32_to_f16(float f) { return std::bit_cast<uint16_t>(static_cast<_Float16>(f)); }

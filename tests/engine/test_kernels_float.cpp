@@ -26,8 +26,15 @@
 namespace pareto {
 namespace {
 
-constexpr SimdLevel kLevels[] = {SimdLevel::Scalar, SimdLevel::AVX2, SimdLevel::AVX512,
-                                 SimdLevel::AVX512_VNNI, SimdLevel::NEON};
+// The levels this architecture has code for; those the CPU lacks skip at run time.
+constexpr SimdLevel kLevels[] = {
+    SimdLevel::Scalar,
+#if defined(__x86_64__) || defined(_M_X64)
+    SimdLevel::AVX2, SimdLevel::AVX512, SimdLevel::AVX512_VNNI,
+#elif defined(__aarch64__)
+    SimdLevel::NEON,
+#endif
+};
 constexpr int64_t kSizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 47, 63, 64, 65,
                               100, 127, 128, 129, 255, 256, 257, 1000, 1024, 4096, 4099};
 constexpr int kGuard = 19;                     // cells on each side of a buffer
@@ -103,7 +110,7 @@ protected:
 TEST_P(FloatKernelsTest, TableIsComplete) {
     EXPECT_EQ(kernels(GetParam()).level, GetParam());
     EXPECT_TRUE(k_->dot && k_->axpy && k_->scale && k_->add && k_->sum_squares && k_->mul && k_->swiglu &&
-                k_->max && k_->exp_sum);
+                k_->max && k_->exp_sum && k_->rope_pairs && k_->rope_halves);
 }
 
 TEST_P(FloatKernelsTest, ElementwiseOpsMatchScalarExactly) {
@@ -290,6 +297,52 @@ TEST_P(FloatKernelsTest, ExpSumOfEqualValuesIsExact) {
         for (int64_t i = 0; i < n; ++i) x[i] = 2.25f;
         EXPECT_EQ(k_->exp_sum(x.data(), 2.25f, n), static_cast<float>(n)) << where(n, 1);
         for (int64_t i = 0; i < n; ++i) ASSERT_EQ(x[i], 1.0f) << where(n, 1, i);
+    }
+}
+
+// RoPE rotates each pair by its angle: within one rounding of each product and of
+// the sum (2u (|x0 c| + |x1 s|)), fused or not; nothing outside the head is written.
+TEST_P(FloatKernelsTest, RopeWithinOneRoundingPerProduct) {
+    Rng rng{8};
+    for (int64_t half : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 32, 33, 64, 100}) {
+        for (int neox = 0; neox < 2; ++neox) {
+            Buf v(2 * half, 1), v0(2 * half, 0), cs(half, 2), sn(half, 3);
+            for (int64_t i = 0; i < 2 * half; ++i) v[i] = v0[i] = rng.uniform(-3.0f, 3.0f);
+            for (int64_t i = 0; i < half; ++i) {
+                const double angle = rng.uniform(-10.0f, 10.0f);
+                cs[i] = static_cast<float>(std::cos(angle));
+                sn[i] = static_cast<float>(std::sin(angle));
+            }
+            (neox ? k_->rope_halves : k_->rope_pairs)(v.data(), cs.data(), sn.data(), half);
+            for (int64_t i = 0; i < half; ++i) {
+                const int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+                const double x0 = v0[a], x1 = v0[b], c = cs[i], s = sn[i];
+                const double tol0 = kUlp * (std::fabs(x0 * c) + std::fabs(x1 * s));
+                const double tol1 = kUlp * (std::fabs(x0 * s) + std::fabs(x1 * c));
+                ASSERT_NEAR(v[a], x0 * c - x1 * s, tol0) << (neox ? "halves " : "pairs ") << "half=" << half << " i=" << i;
+                ASSERT_NEAR(v[b], x0 * s + x1 * c, tol1) << (neox ? "halves " : "pairs ") << "half=" << half << " i=" << i;
+            }
+            EXPECT_TRUE(v.guards_intact() && cs.guards_intact() && sn.guards_intact()) << "half=" << half;
+        }
+    }
+}
+
+TEST_P(FloatKernelsTest, RopeByQuarterTurnsIsExact) {
+    // cos/sin in {0, 1, -1}: every product and sum is exact, so every level agrees bitwise.
+    for (int64_t half : {1, 4, 7, 16, 33}) {
+        for (int neox = 0; neox < 2; ++neox) {
+            Buf v(2 * half, 0), r(2 * half, 0), cs(half, 1), sn(half, 1);
+            for (int64_t i = 0; i < 2 * half; ++i) v[i] = r[i] = static_cast<float>(i) * 0.75f - 3.0f;
+            for (int64_t i = 0; i < half; ++i) {
+                static const float kC[4] = {1, 0, -1, 0}, kS[4] = {0, 1, 0, -1};
+                cs[i] = kC[i % 4];
+                sn[i] = kS[i % 4];
+            }
+            (neox ? k_->rope_halves : k_->rope_pairs)(v.data(), cs.data(), sn.data(), half);
+            (neox ? ref_->rope_halves : ref_->rope_pairs)(r.data(), cs.data(), sn.data(), half);
+            for (int64_t i = 0; i < 2 * half; ++i)
+                ASSERT_TRUE(same_bits(v[i], r[i])) << (neox ? "halves " : "pairs ") << "half=" << half << " i=" << i;
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 // Float ops, AArch64 NEON (plain ARMv8.0-A: every AArch64 CPU has these).
-// Element-wise ops round exactly as the scalar reference, except axpy, which fuses
-// the multiply and the add; sums use 16 partial accumulators (4 vectors of 4) and
+// Element-wise ops (and RoPE) round exactly as the scalar reference, except axpy,
+// which fuses the multiply and the add; sums use 16 partial accumulators (4 vectors of 4) and
 // differ from the scalar ones only by rounding. exp is neon::exp_f32 (about 1 ulp).
 #include <cmath>
 
@@ -147,6 +147,44 @@ float exp_sum(float* x, float shift, int64_t n) {
     return sum;
 }
 
+// RoPE: x0' = x0 c - x1 s, x1' = x0 s + x1 c, unfused and in the scalar order, so
+// the same bits as scalar_float.cpp (the object is built with -ffp-contract=off).
+inline void rotate4(float32x4_t& x0, float32x4_t& x1, float32x4_t c, float32x4_t s) {
+    const float32x4_t r0 = vsubq_f32(vmulq_f32(x0, c), vmulq_f32(x1, s));
+    const float32x4_t r1 = vaddq_f32(vmulq_f32(x0, s), vmulq_f32(x1, c));
+    x0 = r0;
+    x1 = r1;
+}
+
+void rope_pairs(float* v, const float* cs, const float* sn, int64_t half) {
+    int64_t i = 0;
+    for (; i + 4 <= half; i += 4) {
+        float32x4x2_t x = vld2q_f32(v + 2 * i);  // even and odd elements
+        rotate4(x.val[0], x.val[1], vld1q_f32(cs + i), vld1q_f32(sn + i));
+        vst2q_f32(v + 2 * i, x);
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[2 * i], x1 = v[2 * i + 1];
+        v[2 * i] = x0 * cs[i] - x1 * sn[i];
+        v[2 * i + 1] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
+void rope_halves(float* v, const float* cs, const float* sn, int64_t half) {
+    int64_t i = 0;
+    for (; i + 4 <= half; i += 4) {
+        float32x4_t x0 = vld1q_f32(v + i), x1 = vld1q_f32(v + i + half);
+        rotate4(x0, x1, vld1q_f32(cs + i), vld1q_f32(sn + i));
+        vst1q_f32(v + i, x0);
+        vst1q_f32(v + i + half, x1);
+    }
+    for (; i < half; ++i) {
+        const float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * cs[i] - x1 * sn[i];
+        v[i + half] = x0 * sn[i] + x1 * cs[i];
+    }
+}
+
 }  // namespace
 
 void kernel_registry::neon_float(KernelTable& t) {
@@ -159,6 +197,8 @@ void kernel_registry::neon_float(KernelTable& t) {
     t.f.swiglu = swiglu;
     t.f.max = max;
     t.f.exp_sum = exp_sum;
+    t.f.rope_pairs = rope_pairs;
+    t.f.rope_halves = rope_halves;
 }
 
 }  // namespace pareto
