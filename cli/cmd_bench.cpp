@@ -285,6 +285,10 @@ int run_bench(const BenchOptions& o) {
         }
     }
 
+    // Before the bandwidth probe, whose buffer would count otherwise.
+    const size_t kv_bytes = session ? session->kv_cache_bytes() : 0;
+    const size_t peak_rss = peak_rss_bytes();
+
     std::optional<BandwidthReport> bw;
     if (o.bandwidth) {
         BandwidthReport b;
@@ -304,9 +308,6 @@ int run_bench(const BenchOptions& o) {
         }
         bw = b;
     }
-
-    const size_t kv_bytes = session ? session->kv_cache_bytes() : 0;
-    const size_t peak_rss = peak_rss_bytes();
 
     if (md) {
         if (model) {
