@@ -2,6 +2,8 @@
 // Pareto keeps its KV cache in F32; llama.cpp's reference runs used F16.
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "eval/perplexity.h"
 #include "support/test_data.h"
 #include "util/error.h"
@@ -40,6 +42,8 @@ struct QuantizedCase {
     const char* file;
     double llama_cpp_ppl;
 };
+
+void PrintTo(const QuantizedCase& c, std::ostream* os) { *os << c.file; }  // readable test names
 
 class QuantizedPerplexity : public ::testing::TestWithParam<QuantizedCase> {};
 
