@@ -5,7 +5,6 @@
 #include <cstring>
 #include <string>
 
-#include "tensor/half.h"
 #include "tensor/quant.h"
 #include "util/error.h"
 #include "util/thread_pool.h"
