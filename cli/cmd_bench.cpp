@@ -236,10 +236,10 @@ int run_bench(const BenchOptions& o) {
     int threads = o.threads > 0 ? o.threads : ThreadPool::hardware_threads();
     if (!o.model.empty()) {
         model = Model::load(o.model);
-        for (const auto& t : model->file().tensors()) n_params += t.n_elements;
+        n_params = model->tensors().total_elements();
         weight_bytes = model->weight_bytes();
         label = std::filesystem::path(o.model).stem().string();
-        type_name = file_type_name(model->file().get_int("general.file_type", -1));
+        type_name = file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
         if (o.n_prompt + o.n_gen > 0) {
             SessionParams sp = session_default_params();
             sp.n_threads = o.threads;
@@ -301,7 +301,7 @@ int run_bench(const BenchOptions& o) {
             // which it reads one row (unless it is also the output matrix).
             b.bytes_per_token = weight_bytes;
             if (!model->config().tied_output)
-                if (const GgufTensor* e = model->file().find_tensor("token_embd.weight")) b.bytes_per_token -= e->n_bytes;
+                if (const GgufTensor* e = model->tensors().find("token_embd.weight")) b.bytes_per_token -= e->n_bytes;
             b.decode_bound_ts = b.bw.gb_per_s * 1e9 / static_cast<double>(b.bytes_per_token);
             for (const auto& r : results)
                 if (r.n_gen > 0 && b.decode_bound_ts > 0) b.tg_fraction = r.avg_ts / b.decode_bound_ts;

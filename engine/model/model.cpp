@@ -11,20 +11,20 @@ std::string layer_name(int64_t layer, const char* suffix) {
     return "blk." + std::to_string(layer) + "." + suffix;
 }
 
-void check_shape(const GgufFile& f, const GgufTensor& t, std::vector<uint64_t> expected) {
+void check_shape(const TensorSet& f, const GgufTensor& t, std::vector<uint64_t> expected) {
     if (t.shape != expected) {
         GgufTensor e;
         e.shape = std::move(expected);
-        fail(f.path() + ": tensor '" + t.name + "' has shape " + t.shape_string() + ", expected " +
+        fail(f.source() + ": tensor '" + t.name + "' has shape " + t.shape_string() + ", expected " +
              e.shape_string());
     }
 }
 
-WeightMatrix matrix(const GgufFile& f, const std::string& name, int64_t rows, int64_t cols) {
-    const GgufTensor& t = f.require_tensor(name);
+WeightMatrix matrix(const TensorSet& f, const std::string& name, int64_t rows, int64_t cols) {
+    const GgufTensor& t = f.require(name);
     check_shape(f, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)});
     if (!dtype_is_computable(t.type))
-        fail(f.path() + ": tensor '" + name + "' has type " + std::string(dtype_name(t.type)) +
+        fail(f.source() + ": tensor '" + name + "' has type " + std::string(dtype_name(t.type)) +
              ", which Pareto cannot compute with (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K)");
     WeightMatrix m;
     m.data = t.data;
@@ -36,59 +36,71 @@ WeightMatrix matrix(const GgufFile& f, const std::string& name, int64_t rows, in
 }
 
 // Small 1-D tensors (norms, biases) are widened to float once at load.
-std::vector<float> vector_f32(const GgufFile& f, const GgufTensor& t, int64_t n) {
+std::vector<float> vector_f32(const TensorSet& f, const GgufTensor& t, int64_t n) {
     check_shape(f, t, {static_cast<uint64_t>(n)});
     if (!dtype_is_computable(t.type))
-        fail(f.path() + ": tensor '" + t.name + "' has unsupported type " + std::string(dtype_name(t.type)));
+        fail(f.source() + ": tensor '" + t.name + "' has unsupported type " + std::string(dtype_name(t.type)));
     std::vector<float> v(static_cast<size_t>(n));
     dequantize_row(t.type, t.data, v.data(), n);
     return v;
 }
 
-std::vector<float> vector_f32(const GgufFile& f, const std::string& name, int64_t n) {
-    return vector_f32(f, f.require_tensor(name), n);
+std::vector<float> vector_f32(const TensorSet& f, const std::string& name, int64_t n) {
+    return vector_f32(f, f.require(name), n);
 }
 
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::string& path) {
-    std::unique_ptr<Model> m(new Model(GgufFile::open(path)));
-    m->config_ = read_config(m->file_);
-    m->tokenizer_ = Tokenizer::from_gguf(m->file_);
+    auto file = std::make_shared<const GgufFile>(GgufFile::open(path));
+    ModelConfig config = read_config(*file);
+    std::shared_ptr<const Tokenizer> tokenizer = Tokenizer::from_gguf(*file);
+    TensorSet tensors = TensorSet::from_gguf(*file, nullptr);  // the file keeps its mapping
+    return from_parts(std::move(config), std::move(tokenizer), std::move(tensors), std::move(file));
+}
+
+std::unique_ptr<Model> Model::from_parts(ModelConfig config, std::shared_ptr<const Tokenizer> tokenizer,
+                                         TensorSet tensors, std::shared_ptr<const GgufFile> gguf) {
+    if (!tokenizer) fail(tensors.source() + ": model has no tokenizer");
+    std::unique_ptr<Model> m(new Model());
+    m->gguf_ = std::move(gguf);
+    m->tensors_ = std::move(tensors);
+    m->config_ = std::move(config);
+    m->tokenizer_ = std::move(tokenizer);
     m->bind_weights();
     return m;
 }
 
 void Model::bind_weights() {
-    const GgufFile& f = file_;
+    const TensorSet& f = tensors_;
     ModelConfig& c = config_;
 
-    const GgufTensor& embd = f.require_tensor("token_embd.weight");
+    const GgufTensor& embd = f.require("token_embd.weight");
     if (embd.shape.size() != 2 || embd.shape[0] != static_cast<uint64_t>(c.n_embd))
-        fail(f.path() + ": tensor 'token_embd.weight' has shape " + embd.shape_string() +
+        fail(f.source() + ": tensor 'token_embd.weight' has shape " + embd.shape_string() +
              ", expected [" + std::to_string(c.n_embd) + ", n_vocab]");
     if (c.n_vocab == 0) c.n_vocab = static_cast<int64_t>(embd.shape[1]);
     if (static_cast<uint64_t>(c.n_vocab) != embd.shape[1])
-        fail(f.path() + ": vocab_size " + std::to_string(c.n_vocab) + " does not match token_embd rows " +
+        fail(f.source() + ": vocab_size " + std::to_string(c.n_vocab) + " does not match token_embd rows " +
              std::to_string(embd.shape[1]));
     if (tokenizer_->vocab_size() > static_cast<size_t>(c.n_vocab))
-        fail(f.path() + ": the tokenizer has " + std::to_string(tokenizer_->vocab_size()) +
+        fail(f.source() + ": the tokenizer has " + std::to_string(tokenizer_->vocab_size()) +
              " tokens but the embedding only " + std::to_string(c.n_vocab) + " rows");
     weights_.token_embd = matrix(f, "token_embd.weight", c.n_vocab, c.n_embd);
     weights_.output_norm = vector_f32(f, "output_norm.weight", c.n_embd);
-    if (f.find_tensor("output.weight")) {
+    if (f.find("output.weight")) {
         weights_.output = matrix(f, "output.weight", c.n_vocab, c.n_embd);
         c.tied_output = false;
     } else {
         weights_.output = weights_.token_embd;
         c.tied_output = true;
     }
-    if (const GgufTensor* rf = f.find_tensor("rope_freqs.weight"))
+    if (const GgufTensor* rf = f.find("rope_freqs.weight"))
         weights_.rope_freq_factors = vector_f32(f, *rf, c.rope_dim / 2);
 
-    c.has_qkv_bias = f.find_tensor("blk.0.attn_q.bias") != nullptr;
+    c.has_qkv_bias = f.find("blk.0.attn_q.bias") != nullptr;
     if (c.arch == Arch::Qwen2 && !c.has_qkv_bias)
-        fail(f.path() + ": qwen2 model lacks the Q/K/V biases (tensor 'blk.0.attn_q.bias' is missing)");
+        fail(f.source() + ": qwen2 model lacks the Q/K/V biases (tensor 'blk.0.attn_q.bias' is missing)");
 
     weights_.layers.resize(static_cast<size_t>(c.n_layer));
     for (int64_t l = 0; l < c.n_layer; ++l) {
@@ -108,12 +120,6 @@ void Model::bind_weights() {
         w.w_up = matrix(f, layer_name(l, "ffn_up.weight"), c.n_ff, c.n_embd);
         w.w_down = matrix(f, layer_name(l, "ffn_down.weight"), c.n_embd, c.n_ff);
     }
-}
-
-size_t Model::weight_bytes() const {
-    size_t total = 0;
-    for (const auto& t : file_.tensors()) total += t.n_bytes;
-    return total;
 }
 
 }  // namespace pareto

@@ -8,6 +8,7 @@
 
 #include "format/gguf.h"
 #include "model/config.h"
+#include "model/tensor_set.h"
 #include "tensor/ops.h"
 #include "tokenizer/tokenizer.h"
 
@@ -40,23 +41,36 @@ public:
     // naming the file and the problem (missing tensor, wrong shape, unsupported type).
     static std::unique_ptr<Model> load(const std::string& path);
 
+    // A model from parts any loader or transformation produced: a HuggingFace
+    // checkpoint, or a compressed copy of another model (which may share its
+    // tokenizer and GGUF metadata). `gguf` may be null. Validates shapes and types
+    // exactly as load() does.
+    static std::unique_ptr<Model> from_parts(ModelConfig config, std::shared_ptr<const Tokenizer> tokenizer,
+                                             TensorSet tensors, std::shared_ptr<const GgufFile> gguf = nullptr);
+
     const ModelConfig& config() const { return config_; }
     const ModelWeights& weights() const { return weights_; }
     const Tokenizer& tokenizer() const { return *tokenizer_; }
-    const GgufFile& file() const { return file_; }
-    const std::string& path() const { return file_.path(); }
+    const std::shared_ptr<const Tokenizer>& shared_tokenizer() const { return tokenizer_; }
+    const TensorSet& tensors() const { return tensors_; }
+    // The GGUF file the model (or the model it was derived from) was read from, for
+    // its metadata; null for other sources.
+    const GgufFile* gguf() const { return gguf_.get(); }
+    const std::shared_ptr<const GgufFile>& shared_gguf() const { return gguf_; }
+    const std::string& path() const { return tensors_.source(); }
 
-    // Bytes of all weight tensors in the file.
-    size_t weight_bytes() const;
+    // Bytes of all weight tensors.
+    size_t weight_bytes() const { return tensors_.total_bytes(); }
 
 private:
-    explicit Model(GgufFile file) : file_(std::move(file)) {}
+    Model() = default;
     void bind_weights();
 
-    GgufFile file_;
+    std::shared_ptr<const GgufFile> gguf_;
+    TensorSet tensors_;
     ModelConfig config_;
     ModelWeights weights_;
-    std::unique_ptr<Tokenizer> tokenizer_;
+    std::shared_ptr<const Tokenizer> tokenizer_;
 };
 
 }  // namespace pareto

@@ -148,6 +148,34 @@ TEST(Stories260K, SmallBatchesEqualOneBatch) {
             ASSERT_NEAR(a.logits_at(static_cast<int64_t>(i))[v], b.logits_at(static_cast<int64_t>(i))[v], 5e-5);
 }
 
+// A model assembled from parts (as the HuggingFace loader and the compressor build
+// them) computes exactly what the GGUF model does, and owns its buffers.
+TEST(Stories260K, ModelFromPartsEqualsLoadedModel) {
+    PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
+    const auto loaded = Model::load(model_path);
+    TensorSet copy("in-memory copy");
+    for (const GgufTensor& t : loaded->tensors().tensors())
+        copy.put_owned(t, std::vector<uint8_t>(t.data, t.data + t.n_bytes));
+    const auto parts = Model::from_parts(loaded->config(), loaded->shared_tokenizer(), std::move(copy));
+    EXPECT_EQ(parts->weight_bytes(), loaded->weight_bytes());
+    EXPECT_EQ(parts->gguf(), nullptr);
+    EXPECT_NE(parts->weights().layers[0].wq.data, loaded->weights().layers[0].wq.data);  // its own copy
+    const auto prompt = loaded->tokenizer().encode("Once upon a time");
+    Session a(*loaded), b(*parts);
+    a.eval(prompt);
+    b.eval(prompt);
+    for (size_t v = 0; v < a.logits().size(); ++v) ASSERT_EQ(a.logits()[v], b.logits()[v]);
+
+    TensorSet missing = loaded->tensors();
+    ASSERT_TRUE(missing.erase("blk.0.ffn_up.weight"));
+    try {
+        Model::from_parts(loaded->config(), loaded->shared_tokenizer(), std::move(missing));
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("blk.0.ffn_up.weight"), std::string::npos) << e.what();
+    }
+}
+
 TEST(Stories260K, ContextOverflowIsAnError) {
     PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
     const auto model = Model::load(model_path);
