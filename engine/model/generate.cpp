@@ -36,8 +36,19 @@ GenerateStats generate(Session& session, std::span<const TokenId> prompt, const 
     session.eval(prompt);
     st.prompt_ms = ms_since(t0);
 
+    Observer* const obs = session.observer();
     for (int64_t i = 0; i < budget; ++i) {
-        const TokenId next = sampler.sample(session.logits(), history);
+        TokenId next;
+        {
+            OpEvent ev;
+            ev.kind = OpKind::Sampling;
+            ev.phase = session.phase();
+            ev.n_tokens = 1;
+            ev.pos = session.n_past() - 1;
+            if (obs) obs->op_begin(ev);
+            next = sampler.sample(session.logits(), history);
+            if (obs) obs->op_end(ev);
+        }
         if (i == 0) st.ttft_ms = ms_since(t0);
         history.push_back(next);
         ++st.n_generated;

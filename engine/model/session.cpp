@@ -121,12 +121,17 @@ void Session::eval(std::span<const TokenId> tokens, bool all_logits) {
     const auto need = static_cast<size_t>((all_logits ? n : 1) * cfg_.n_vocab);
     if (logits_.size() < need) logits_.resize(need);
     n_logits_ = all_logits ? n : 1;
+    // One token after others is a decode step; anything else is (a batch of) prompt.
+    phase_ = n == 1 && n_past_ > 0 ? Phase::Decode : Phase::Prefill;
 
     for (int64_t i = 0; i < n; i += n_batch_) {
         const int64_t len = std::min(n_batch_, n - i);
         const bool last = i + len == n;
         float* out = all_logits ? logits_.data() + i * cfg_.n_vocab : (last ? logits_.data() : nullptr);
+        const EvalEvent ev{phase_, n_past_, static_cast<int32_t>(len)};
+        if (observer_) observer_->eval_begin(ev);
         forward_batch(tokens.data() + i, len, out, all_logits);
+        if (observer_) observer_->eval_end(ev);
     }
 }
 
@@ -165,53 +170,124 @@ void Session::attention(int64_t layer, int64_t n, int64_t pos0) {
     }, cost);
 }
 
+namespace {
+
+// Reports one op to the observer, if any, for as long as it lives.
+class OpScope {
+public:
+    OpScope(Observer* obs, const OpEvent& ev) : obs_(obs), ev_(ev) {
+        if (obs_) obs_->op_begin(ev_);
+    }
+    ~OpScope() {
+        if (obs_) obs_->op_end(ev_);
+    }
+    OpScope(const OpScope&) = delete;
+    OpScope& operator=(const OpScope&) = delete;
+
+private:
+    Observer* obs_;
+    OpEvent ev_;
+};
+
+uint64_t matmul_flops(const WeightMatrix& w, int64_t n) { return 2ull * static_cast<uint64_t>(n * w.rows * w.cols); }
+
+}  // namespace
+
 void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out, bool all_logits) {
     const ModelWeights& W = model_.weights();
     const int64_t d = cfg_.n_embd, q_dim = cfg_.q_dim(), kv_dim = cfg_.kv_dim(), ff = cfg_.n_ff;
     const int64_t pos0 = n_past_;
     ThreadPool& pool = *pool_;
-
-    for (int64_t t = 0; t < n; ++t)
-        dequantize_row(W.token_embd.type, W.token_embd.row(tokens[t]), x_.data() + t * d, d);
-
+    Observer* const obs = observer_;
+    const bool report_inputs = obs && obs->wants_matmul_inputs();
+    OpEvent ev;
+    ev.phase = phase_;
+    ev.n_tokens = static_cast<int32_t>(n);
+    ev.pos = pos0;
+    // The event of an op: built only when someone is watching.
+    auto op = [&](OpKind kind, int64_t layer, uint64_t bytes, uint64_t flops) {
+        if (obs) {
+            ev.kind = kind;
+            ev.layer = static_cast<int32_t>(layer);
+            ev.bytes_read = bytes;
+            ev.flops = flops;
+        }
+        return OpScope(obs, ev);
+    };
+    // A projection: rows of `in` times `w` into `out`, plus a bias when there is one,
+    // and added into the residual stream when `residual` is given.
+    auto project = [&](OpKind kind, int64_t layer, const WeightMatrix& w, const std::vector<float>& bias,
+                       MatmulInput& in, const float* x, float* out, float* residual = nullptr) {
+        if (report_inputs) {
+            ev.kind = kind;
+            ev.layer = static_cast<int32_t>(layer);
+            obs->matmul_input(ev, x, n, w.cols);
+        }
+        OpScope scope = op(kind, layer, w.bytes() + bias.size() * sizeof(float), matmul_flops(w, n));
+        matmul(pool, w, in, out, w.rows);
+        if (!bias.empty())
+            for (int64_t t = 0; t < n; ++t) kernels().f.add(bias.data(), out + t * w.rows, w.rows);
+        if (residual) kernels().f.add(out, residual, n * w.rows);
+    };
+    const std::vector<float> no_bias;
     const FloatKernels& f = kernels().f;
+    const uint64_t norm_flops = 4ull * static_cast<uint64_t>(n * d);
+
+    {
+        OpScope scope = op(OpKind::Embed, -1, static_cast<uint64_t>(n) * W.token_embd.row_bytes, 0);
+        for (int64_t t = 0; t < n; ++t)
+            dequantize_row(W.token_embd.type, W.token_embd.row(tokens[t]), x_.data() + t * d, d);
+    }
+
     for (int64_t l = 0; l < cfg_.n_layer; ++l) {
         const LayerWeights& L = W.layers[static_cast<size_t>(l)];
 
-        for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
-        in_embd_.set(xn_.data(), n, d);
-        matmul(pool, L.wq, in_embd_, q_.data(), q_dim);
-        matmul(pool, L.wk, in_embd_, k_.data(), kv_dim);
-        matmul(pool, L.wv, in_embd_, v_.data(), kv_dim);
-        float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
-        float* vc = v_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
-        for (int64_t t = 0; t < n; ++t) {
-            float* q = q_.data() + t * q_dim;
-            float* k = k_.data() + t * kv_dim;
-            float* v = v_.data() + t * kv_dim;
-            if (cfg_.has_qkv_bias) {
-                f.add(L.bq.data(), q, q_dim);
-                f.add(L.bk.data(), k, kv_dim);
-                f.add(L.bv.data(), v, kv_dim);
-            }
-            apply_rope(q, cfg_.n_head, pos0 + t);
-            apply_rope(k, cfg_.n_head_kv, pos0 + t);
-            std::copy(k, k + kv_dim, kc + t * kv_dim);
-            std::copy(v, v + kv_dim, vc + t * kv_dim);
+        {
+            OpScope scope = op(OpKind::AttnNorm, l, d * sizeof(float), norm_flops);
+            for (int64_t t = 0; t < n; ++t)
+                rmsnorm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
+            in_embd_.set(xn_.data(), n, d);
         }
-        attention(l, n, pos0);
+        project(OpKind::Q, l, L.wq, L.bq, in_embd_, xn_.data(), q_.data());
+        project(OpKind::K, l, L.wk, L.bk, in_embd_, xn_.data(), k_.data());
+        project(OpKind::V, l, L.wv, L.bv, in_embd_, xn_.data(), v_.data());
+        {
+            OpScope scope = op(OpKind::Rope, l, 0, 3ull * static_cast<uint64_t>(n * (q_dim + kv_dim)));
+            float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
+            float* vc = v_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
+            for (int64_t t = 0; t < n; ++t) {
+                float* k = k_.data() + t * kv_dim;
+                float* v = v_.data() + t * kv_dim;
+                apply_rope(q_.data() + t * q_dim, cfg_.n_head, pos0 + t);
+                apply_rope(k, cfg_.n_head_kv, pos0 + t);
+                std::copy(k, k + kv_dim, kc + t * kv_dim);
+                std::copy(v, v + kv_dim, vc + t * kv_dim);
+            }
+        }
+        {
+            // Each token reads the cache up to its own position: K and V rows, F32.
+            const auto keys = static_cast<uint64_t>(n * pos0 + n * (n + 1) / 2);
+            OpScope scope = op(OpKind::Attention, l, 2ull * static_cast<uint64_t>(pos0 + n) * kv_dim * sizeof(float),
+                               4ull * keys * static_cast<uint64_t>(cfg_.n_head * cfg_.head_dim));
+            attention(l, n, pos0);
+        }
         in_wide_.set(attn_.data(), n, q_dim);
-        matmul(pool, L.wo, in_wide_, xn_.data(), d);
-        f.add(xn_.data(), x_.data(), n * d);
+        project(OpKind::O, l, L.wo, no_bias, in_wide_, attn_.data(), xn_.data(), x_.data());
 
-        for (int64_t t = 0; t < n; ++t) rmsnorm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
-        in_embd_.set(xn_.data(), n, d);
-        matmul(pool, L.w_gate, in_embd_, gate_.data(), ff);
-        matmul(pool, L.w_up, in_embd_, up_.data(), ff);
-        f.swiglu(gate_.data(), up_.data(), gate_.data(), n * ff);
-        in_wide_.set(gate_.data(), n, ff);
-        matmul(pool, L.w_down, in_wide_, xn_.data(), d);
-        f.add(xn_.data(), x_.data(), n * d);
+        {
+            OpScope scope = op(OpKind::FfnNorm, l, d * sizeof(float), norm_flops);
+            for (int64_t t = 0; t < n; ++t)
+                rmsnorm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
+            in_embd_.set(xn_.data(), n, d);
+        }
+        project(OpKind::Gate, l, L.w_gate, no_bias, in_embd_, xn_.data(), gate_.data());
+        project(OpKind::Up, l, L.w_up, no_bias, in_embd_, xn_.data(), up_.data());
+        {
+            OpScope scope = op(OpKind::Activation, l, 0, 6ull * static_cast<uint64_t>(n * ff));
+            f.swiglu(gate_.data(), up_.data(), gate_.data(), n * ff);
+            in_wide_.set(gate_.data(), n, ff);
+        }
+        project(OpKind::Down, l, L.w_down, no_bias, in_wide_, gate_.data(), xn_.data(), x_.data());
     }
     n_past_ += n;
 
@@ -219,9 +295,18 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
         // Only the rows whose logits are wanted go through the (large) output matrix.
         const int64_t first = all_logits ? 0 : n - 1;
         const int64_t rows = n - first;
-        for (int64_t t = first; t < n; ++t)
-            rmsnorm(x_.data() + t * d, W.output_norm.data(), xn_.data() + (t - first) * d, d, cfg_.rms_eps);
-        in_embd_.set(xn_.data(), rows, d);
+        {
+            OpScope scope = op(OpKind::OutputNorm, -1, d * sizeof(float), 4ull * static_cast<uint64_t>(rows * d));
+            for (int64_t t = first; t < n; ++t)
+                rmsnorm(x_.data() + t * d, W.output_norm.data(), xn_.data() + (t - first) * d, d, cfg_.rms_eps);
+            in_embd_.set(xn_.data(), rows, d);
+        }
+        if (report_inputs) {
+            ev.kind = OpKind::LmHead;
+            ev.layer = -1;
+            obs->matmul_input(ev, xn_.data(), rows, d);
+        }
+        OpScope scope = op(OpKind::LmHead, -1, W.output.bytes(), matmul_flops(W.output, rows));
         matmul(pool, W.output, in_embd_, logits_out, cfg_.n_vocab);
     }
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/model.h"
+#include "observer.h"
 #include "util/thread_pool.h"
 
 namespace pareto {
@@ -37,6 +38,12 @@ public:
     void clear() { n_past_ = 0; }                     // forget the cache (buffers are kept)
     void truncate(int64_t n_keep);                   // keep only the first n_keep positions
 
+    // Watches every op of every later eval (see observer.h); null detaches. The
+    // observer must outlive its attachment.
+    void set_observer(Observer* observer) { observer_ = observer; }
+    Observer* observer() const { return observer_; }
+    Phase phase() const { return phase_; }  // of the last eval
+
     const Model& model() const { return model_; }
     ThreadPool& pool() { return *pool_; }
     size_t kv_cache_bytes() const;
@@ -52,6 +59,8 @@ private:
     int64_t n_ctx_;
     int64_t n_batch_;
     int64_t n_past_ = 0;
+    Observer* observer_ = nullptr;
+    Phase phase_ = Phase::Prefill;
     std::unique_ptr<ThreadPool> pool_;
 
     // KV cache, F32: [n_layer][n_ctx][kv_dim] each.
