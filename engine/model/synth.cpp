@@ -421,26 +421,6 @@ VocabOut make_vocab(const SynthOptions& o, Arch arch, int64_t n_vocab) {
     return gguf_vocab(o.tokenizer, n_vocab);
 }
 
-// llama.cpp's general.file_type numbers (llama_ftype).
-uint32_t file_type_of(DType t) {
-    switch (t) {
-        case DType::F32: return 0;
-        case DType::F16: return 1;
-        case DType::Q4_0: return 2;
-        case DType::Q4_1: return 3;
-        case DType::Q8_0: return 7;
-        case DType::Q5_0: return 8;
-        case DType::Q5_1: return 9;
-        case DType::Q2_K: return 10;
-        case DType::Q3_K: return 11;  // "Q3_K - Small": mostly Q3_K
-        case DType::Q4_K: return 14;  // "Q4_K - Small"
-        case DType::Q5_K: return 16;  // "Q5_K - Small"
-        case DType::Q6_K: return 18;
-        case DType::BF16: return 32;
-        default: return 0;
-    }
-}
-
 constexpr DType kPureTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0,
                                 DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q2_K, DType::Q3_K,
                                 DType::Q4_K, DType::Q5_K, DType::Q6_K};
@@ -485,7 +465,7 @@ SynthType parse_synth_type(std::string_view name) {
     if (!d || std::find(std::begin(kPureTypes), std::end(kPureTypes), *d) == std::end(kPureTypes))
         fail("unknown or unsupported type '" + std::string(name) + "' (supported: " + synth_type_names() + ")");
     t.base = *d;
-    t.file_type = file_type_of(*d);
+    t.file_type = dtype_file_type(*d).value_or(0);
     return t;
 }
 

@@ -71,6 +71,25 @@ bool dtype_is_computable(DType type) {
     }
 }
 
+std::optional<uint32_t> dtype_file_type(DType type) {
+    switch (type) {
+        case DType::F32: return 0;
+        case DType::F16: return 1;
+        case DType::Q4_0: return 2;
+        case DType::Q4_1: return 3;
+        case DType::Q8_0: return 7;
+        case DType::Q5_0: return 8;
+        case DType::Q5_1: return 9;
+        case DType::Q2_K: return 10;
+        case DType::Q3_K: return 11;  // "Q3_K - Small": mostly Q3_K
+        case DType::Q4_K: return 14;  // "Q4_K - Small"
+        case DType::Q5_K: return 16;  // "Q5_K - Small"
+        case DType::Q6_K: return 18;
+        case DType::BF16: return 32;
+        default: return std::nullopt;
+    }
+}
+
 std::optional<size_t> dtype_row_bytes(DType type, uint64_t n) {
     const auto& info = dtype_info(type);
     if (n % info.block_elems != 0) return std::nullopt;

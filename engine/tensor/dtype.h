@@ -32,6 +32,11 @@ std::optional<DType> dtype_from_name(std::string_view name);  // case-insensitiv
 // Whether the engine has matrix kernels for weights of this type (tensor/kernels.h).
 bool dtype_is_computable(DType type);
 
+// llama.cpp's general.file_type number (llama_ftype) for a model whose weights are
+// mostly `type`: 0 F32, 1 F16, 2 Q4_0, 7 Q8_0, ..., 14 Q4_K (its "Q4_K_S"), 18 Q6_K,
+// 32 BF16. nullopt for types no llama_ftype names.
+std::optional<uint32_t> dtype_file_type(DType type);
+
 // Bytes taken by a row of n values; nullopt when n is not a whole number of blocks
 // (or the size would not fit in size_t). Throws pareto::Error for an unknown type.
 std::optional<size_t> dtype_row_bytes(DType type, uint64_t n);
