@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev
+  nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev libeigen3-dev
 )
 
 # With foreign architectures enabled (scripts/install-deps-aarch64.sh) dpkg-query
