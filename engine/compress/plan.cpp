@@ -253,8 +253,8 @@ CompressionPlan parse_plan(std::string_view json_text, const std::string& label)
                 if (!r.method) f.error("method", "'" + *m + "' is not a quantization method (rtn, gptq)");
             }
             r.importance = f.boolean("importance");
-            if (!r.type && !r.method && !r.importance) f.error("", "the rule sets nothing (give type, method or importance)");
             f.finish();
+            if (!r.type && !r.method && !r.importance) f.error("", "the rule sets nothing (give type, method or importance)");
             plan.rules.push_back(std::move(r));
         }
     }
