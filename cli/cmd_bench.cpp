@@ -17,6 +17,7 @@
 #include "model/session.h"
 #include "tensor/kernels.h"
 #include "util/error.h"
+#include "util/machine.h"
 #include "util/memory.h"
 #include "util/thread_pool.h"
 
@@ -47,48 +48,6 @@ struct BandwidthReport {
     double decode_bound_ts = 0;
     std::optional<double> tg_fraction;
 };
-
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    for (const char* key : {"model name", "Model", "Hardware"}) {
-        in.clear();
-        in.seekg(0);
-        while (std::getline(in, line)) {
-            if (line.rfind(key, 0) != 0) continue;
-            const size_t colon = line.find(':');
-            if (colon == std::string::npos) continue;
-            std::string v = line.substr(colon + 1);
-            v.erase(0, v.find_first_not_of(" \t"));
-            if (!v.empty()) return v;
-        }
-    }
-    return "unknown";
-}
-
-// llama.cpp's general.file_type numbers, for the type column.
-std::string file_type_name(int64_t ft) {
-    switch (ft) {
-        case 0: return "F32";
-        case 1: return "F16";
-        case 2: return "Q4_0";
-        case 3: return "Q4_1";
-        case 7: return "Q8_0";
-        case 8: return "Q5_0";
-        case 9: return "Q5_1";
-        case 10: return "Q2_K";
-        case 11: return "Q3_K_S";
-        case 12: return "Q3_K_M";
-        case 13: return "Q3_K_L";
-        case 14: return "Q4_K_S";
-        case 15: return "Q4_K_M";
-        case 16: return "Q5_K_S";
-        case 17: return "Q5_K_M";
-        case 18: return "Q6_K";
-        case 32: return "BF16";
-        default: return "type " + std::to_string(ft);
-    }
-}
 
 std::string json_string(const std::string& s) {
     std::string out = "\"";
@@ -239,7 +198,7 @@ int run_bench(const BenchOptions& o) {
         n_params = model->tensors().total_elements();
         weight_bytes = model->weight_bytes();
         label = std::filesystem::path(o.model).stem().string();
-        type_name = file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
+        type_name = gguf_file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
         if (o.n_prompt + o.n_gen > 0) {
             SessionParams sp = session_default_params();
             sp.n_threads = o.threads;
