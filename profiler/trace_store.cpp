@@ -742,9 +742,9 @@ std::string append_run(const std::string& path, const Run& run) {
     } catch (const fs::filesystem_error& e) {
         fs::remove(tmp, ec);
         fail("cannot write trace " + path + ": " + e.code().message());
-    } catch (...) {
+    } catch (const Error& e) {
         fs::remove(tmp, ec);
-        throw;
+        fail("cannot write trace " + path + ": " + e.what());
     }
     return name;
 }
