@@ -1,5 +1,6 @@
 // pareto-cli profile: generate from a prompt with every op timed; print where the
 // time and bytes went, and append the run to an HDF5 trace.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -60,10 +61,18 @@ int run_profile(const ProfileOptions& o) {
         };
     prof::Run run = prof::profile_generation(*model, pp);
     if (o.show_text) std::fputc('\n', stderr);
-    if (!o.trace.empty()) run.config.name = prof::append_run(o.trace, run);
-    else if (run.config.name.empty()) run.config.name = "(not saved)";
+    double append_ms = 0;
+    if (!o.trace.empty()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        run.config.name = prof::append_run(o.trace, run);
+        append_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    } else if (run.config.name.empty()) {
+        run.config.name = "(not saved)";
+    }
     if (!o.quiet) print_run_report(run, stdout);
-    if (!o.trace.empty()) std::printf("\nrun '%s' appended to %s\n", run.config.name.c_str(), o.trace.c_str());
+    if (!o.trace.empty())
+        std::printf("\nrun '%s' appended to %s (%zu ops, %.0f ms)\n", run.config.name.c_str(), o.trace.c_str(),
+                    run.ops.size(), append_ms);
     return 0;
 }
 
