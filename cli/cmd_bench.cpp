@@ -17,6 +17,8 @@
 #include "model/session.h"
 #include "tensor/kernels.h"
 #include "util/error.h"
+#include "profiler/recorder.h"
+#include "util/machine.h"
 #include "util/memory.h"
 #include "util/thread_pool.h"
 
@@ -32,6 +34,7 @@ struct BenchOptions {
     std::string output = "md";
     bool bandwidth = false;
     size_t bandwidth_mib = 0;
+    bool trace_overhead = false;
 };
 
 struct TestResult {
@@ -47,48 +50,6 @@ struct BandwidthReport {
     double decode_bound_ts = 0;
     std::optional<double> tg_fraction;
 };
-
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    for (const char* key : {"model name", "Model", "Hardware"}) {
-        in.clear();
-        in.seekg(0);
-        while (std::getline(in, line)) {
-            if (line.rfind(key, 0) != 0) continue;
-            const size_t colon = line.find(':');
-            if (colon == std::string::npos) continue;
-            std::string v = line.substr(colon + 1);
-            v.erase(0, v.find_first_not_of(" \t"));
-            if (!v.empty()) return v;
-        }
-    }
-    return "unknown";
-}
-
-// llama.cpp's general.file_type numbers, for the type column.
-std::string file_type_name(int64_t ft) {
-    switch (ft) {
-        case 0: return "F32";
-        case 1: return "F16";
-        case 2: return "Q4_0";
-        case 3: return "Q4_1";
-        case 7: return "Q8_0";
-        case 8: return "Q5_0";
-        case 9: return "Q5_1";
-        case 10: return "Q2_K";
-        case 11: return "Q3_K_S";
-        case 12: return "Q3_K_M";
-        case 13: return "Q3_K_L";
-        case 14: return "Q4_K_S";
-        case 15: return "Q4_K_M";
-        case 16: return "Q5_K_S";
-        case 17: return "Q5_K_M";
-        case 18: return "Q6_K";
-        case 32: return "BF16";
-        default: return "type " + std::to_string(ft);
-    }
-}
 
 std::string json_string(const std::string& s) {
     std::string out = "\"";
@@ -177,31 +138,48 @@ std::vector<TokenId> bench_prompt(const Model& m, int n) {
 using Clock = std::chrono::steady_clock;
 double ns_since(Clock::time_point t0) { return std::chrono::duration<double, std::nano>(Clock::now() - t0).count(); }
 
+// Times `sample` reps times (after one untimed warm-up). With a recorder, each
+// repetition runs a second time with the recorder attached, into `recorded`:
+// interleaved, so that both see the same machine state.
+template <class Sample>
+void time_test(Session& s, int reps, TestResult& r, prof::Recorder* recorder, TestResult* recorded, Sample&& sample) {
+    sample();  // warm-up
+    for (int i = 0; i < reps; ++i) {
+        r.samples_ns.push_back(sample());
+        if (recorder) {
+            s.set_observer(recorder);
+            recorded->samples_ns.push_back(sample());
+            s.set_observer(nullptr);
+        }
+    }
+    summarize(r);
+    if (recorder) summarize(*recorded);
+}
+
 // pp: the whole prompt in one batch from an empty cache.
-TestResult run_pp(Session& s, const std::vector<TokenId>& prompt, int reps) {
+TestResult run_pp(Session& s, const std::vector<TokenId>& prompt, int reps, prof::Recorder* recorder = nullptr,
+                  TestResult* recorded = nullptr) {
     TestResult r;
     r.name = "pp" + std::to_string(prompt.size());
     r.n_prompt = static_cast<int>(prompt.size());
-    s.clear();
-    s.eval(prompt);  // warm-up
-    for (int i = 0; i < reps; ++i) {
+    if (recorded) *recorded = r, recorded->name += "+rec";
+    time_test(s, reps, r, recorder, recorded, [&] {
         s.clear();
         const auto t0 = Clock::now();
         s.eval(prompt);
-        r.samples_ns.push_back(ns_since(t0));
-    }
-    summarize(r);
+        return ns_since(t0);
+    });
     return r;
 }
 
 // tg: n tokens one at a time from an empty cache, each the argmax of the last.
-TestResult run_tg(Session& s, TokenId first, int n, int reps) {
+TestResult run_tg(Session& s, TokenId first, int n, int reps, prof::Recorder* recorder = nullptr,
+                  TestResult* recorded = nullptr) {
     TestResult r;
     r.name = "tg" + std::to_string(n);
     r.n_gen = n;
-    s.clear();
-    s.eval(std::span<const TokenId>(&first, 1));  // warm-up: one token reads every weight
-    for (int i = 0; i < reps; ++i) {
+    if (recorded) *recorded = r, recorded->name += "+rec";
+    time_test(s, reps, r, recorder, recorded, [&] {
         s.clear();
         TokenId t = first;
         const auto t0 = Clock::now();
@@ -209,9 +187,8 @@ TestResult run_tg(Session& s, TokenId first, int n, int reps) {
             s.eval(std::span<const TokenId>(&t, 1));
             t = argmax(s.logits());
         }
-        r.samples_ns.push_back(ns_since(t0));
-    }
-    summarize(r);
+        return ns_since(t0);
+    });
     return r;
 }
 
@@ -239,7 +216,7 @@ int run_bench(const BenchOptions& o) {
         n_params = model->tensors().total_elements();
         weight_bytes = model->weight_bytes();
         label = std::filesystem::path(o.model).stem().string();
-        type_name = file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
+        type_name = gguf_file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
         if (o.n_prompt + o.n_gen > 0) {
             SessionParams sp = session_default_params();
             sp.n_threads = o.threads;
@@ -273,16 +250,34 @@ int run_bench(const BenchOptions& o) {
     };
 
     std::vector<TestResult> results;
+    std::unique_ptr<prof::Recorder> recorder;
+    std::string overhead;
     if (session) {
         const std::vector<TokenId> prompt = bench_prompt(*model, std::max(o.n_prompt, 1));
-        if (o.n_prompt > 0) {
-            results.push_back(run_pp(*session, prompt, o.reps));
-            if (md) md_row(results.back());
+        if (o.trace_overhead) {
+            // Sized for every recorded eval, so recording allocates nothing while timed.
+            recorder = std::make_unique<prof::Recorder>();
+            const auto ops_per_eval = static_cast<size_t>(3 + 12 * model->config().n_layer);
+            const auto evals = static_cast<size_t>((o.reps + 1) * (1 + o.n_gen));
+            recorder->reserve(evals * ops_per_eval, evals);
         }
-        if (o.n_gen > 0) {
-            results.push_back(run_tg(*session, prompt.front(), o.n_gen, o.reps));
+        auto add = [&](TestResult plain, const TestResult& recorded) {
+            results.push_back(std::move(plain));
             if (md) md_row(results.back());
-        }
+            if (!recorder) return;
+            results.push_back(recorded);
+            if (md) md_row(results.back());
+            const double cost = 100.0 * (1.0 - recorded.avg_ts / results[results.size() - 2].avg_ts);
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s%s %+.2f %%", overhead.empty() ? "" : ", ",
+                          results[results.size() - 2].name.c_str(), cost);
+            overhead += buf;
+        };
+        TestResult recorded;
+        if (o.n_prompt > 0) add(run_pp(*session, prompt, o.reps, recorder.get(), &recorded), recorded);
+        if (o.n_gen > 0) add(run_tg(*session, prompt.front(), o.n_gen, o.reps, recorder.get(), &recorded), recorded);
+        if (md && recorder)
+            std::printf("\nrecording every op costs (tokens/s lost): %s\n", overhead.c_str());
     }
 
     // Before the bandwidth probe, whose buffer would count otherwise.
@@ -410,6 +405,8 @@ Command add_bench(CLI::App& app) {
     sub->add_option("-r,--repetitions", o->reps, "Timed repetitions of each test")->capture_default_str();
     sub->add_option("-t,--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
     sub->add_option("-o,--output", o->output, "Output format: md, json or csv")->capture_default_str();
+    sub->add_flag("--trace-overhead", o->trace_overhead,
+                  "Also run each test with the profiler's recorder attached (interleaved) and report its cost");
     sub->add_flag("--bandwidth", o->bandwidth, "Also measure memory read bandwidth and the decode bound");
     sub->add_option("--bandwidth-mib", o->bandwidth_mib,
                     "Bandwidth probe buffer in MiB (default: 4x the last-level cache, 1-2 GiB)");

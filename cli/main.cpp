@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     reg(pareto::cli::add_synth);
     reg(pareto::cli::add_bench);
     reg(pareto::cli::add_compress);
+    reg(pareto::cli::add_profile);
+    reg(pareto::cli::add_trace);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev libeigen3-dev
+  libhdf5-dev python3-h5py python3-numpy
 )
 
 # With foreign architectures enabled (scripts/install-deps-aarch64.sh) dpkg-query

@@ -167,4 +167,8 @@ private:
     std::map<std::string, size_t, std::less<>> tensor_index_;
 };
 
+// The name of a general.file_type value as llama.cpp's quantize tool labels files
+// ("Q4_K_M"); "type N" for values it does not name.
+std::string gguf_file_type_name(int64_t file_type);
+
 }  // namespace pareto

@@ -44,21 +44,38 @@ ThreadPool::~ThreadPool() {
     for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
+namespace {
+constexpr uint64_t kClosed = uint64_t{1} << 31;
+constexpr uint64_t kJoinedMask = kClosed - 1;
+inline uint64_t join_word(uint64_t generation) { return (generation & 0xffffffffu) << 32; }
+}  // namespace
+
+void ThreadPool::run(const std::function<void(int, int)>& fn) { dispatch(fn, true); }
+
+void ThreadPool::run_shared(const std::function<void(int, int)>& fn) { dispatch(fn, false); }
+
+void ThreadPool::dispatch(const std::function<void(int, int)>& fn, bool everyone) {
     if (n_threads_ == 1) {
         fn(0, 1);
         return;
     }
     job_ = &fn;
-    pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t g = generation_.load(std::memory_order_relaxed) + 1;
+    join_.store(join_word(g), std::memory_order_seq_cst);  // open before anyone can see g
+    generation_.store(g, std::memory_order_seq_cst);
     generation_.notify_all();
     fn(0, n_threads_);
+    // Everyone: wait for all workers. Shared: close the job to late workers and
+    // wait only for those that joined.
+    const int target = everyone ? n_threads_ - 1
+                                : static_cast<int>(join_.fetch_or(kClosed, std::memory_order_seq_cst) & kJoinedMask);
     for (int spin = 0;;) {
-        const int p = pending_.load(std::memory_order_acquire);
-        if (p == 0) break;
-        if (!backoff(spin)) pending_.wait(p, std::memory_order_acquire);
+        const int d = done_.load(std::memory_order_acquire);
+        if (d >= target) break;
+        if (!backoff(spin)) done_.wait(d, std::memory_order_acquire);
     }
+    if (everyone) join_.fetch_or(kClosed, std::memory_order_seq_cst);
     job_ = nullptr;
 }
 
@@ -73,8 +90,19 @@ void ThreadPool::worker_loop(int ith) {
         }
         seen = g;
         if (stop_.load(std::memory_order_acquire)) return;
+        // Join the job unless it has moved on or closed while this thread slept.
+        bool joined = false;
+        uint64_t s = join_.load(std::memory_order_seq_cst);
+        while ((s & ~kJoinedMask & ~kClosed) == join_word(g) && !(s & kClosed)) {
+            if (join_.compare_exchange_weak(s, s + 1, std::memory_order_seq_cst)) {
+                joined = true;
+                break;
+            }
+        }
+        if (!joined) continue;
         (*job_)(ith, n_threads_);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+        done_.fetch_add(1, std::memory_order_acq_rel);
+        done_.notify_one();
     }
 }
 

@@ -1,8 +1,13 @@
 #pragma once
 // The engine's own thread pool: workers are created once and parked between jobs,
-// so an op costs a wake-up, never a thread creation. A job is a function called
-// on every thread with (thread index, thread count); each thread takes its own
-// slice of the work, so there is no queue and no per-task allocation.
+// so an op costs a wake-up, never a thread creation. There is no queue and no
+// per-task allocation: a job is one function the threads call with their index.
+//
+// parallel_for hands out chunks through an atomic counter to whichever threads
+// have joined the job, and the caller stops waiting for workers that have not
+// joined by the time it has taken the last chunk. On a busy machine (a GUI, other
+// processes) a descheduled worker then delays nobody, where a fixed split would
+// stall every op until it ran again.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -22,14 +27,16 @@ public:
 
     int size() const { return n_threads_; }
 
-    // Runs fn(ith, nth) on all threads (the caller is thread 0); returns when all finish.
-    // Not reentrant: a job must not call run() on the same pool.
+    // Runs fn(ith, nth) once on every thread (the caller is thread 0) and returns
+    // when all have finished: for work that must be done by each thread itself
+    // (first-touching its own memory). Not reentrant.
     void run(const std::function<void(int ith, int nth)>& fn);
 
-    // Splits [0, n) into contiguous chunks, one per thread: fn(begin, end), or
-    // fn(begin, end, ith) when the body wants per-thread scratch. `cost`
-    // is the work of the whole range in rough multiply-adds: a job too small to
-    // repay waking the workers runs on the calling thread alone.
+    // Calls fn(begin, end), or fn(begin, end, ith) when the body wants per-thread
+    // scratch (ith < size()), on chunks covering [0, n) exactly once. `cost` is the
+    // work of the whole range in rough multiply-adds: a job too small to repay
+    // waking the workers runs on the calling thread alone. Results must not depend
+    // on which thread takes which chunk. Not reentrant.
     template <typename F>
     void parallel_for(int64_t n, F&& fn, int64_t cost = INT64_MAX) {
         if (n <= 0) return;
@@ -42,13 +49,17 @@ public:
             call(int64_t{0}, n, 0);
             return;
         }
-        run([&](int ith, int) {
-            const int64_t per = (n + nth - 1) / nth;
-            const int64_t begin = per * ith;
-            const int64_t end = begin + per < n ? begin + per : n;
-            if (begin < end) call(begin, end, ith);
+        // A few chunks per thread: enough to even out a late or slow thread, few
+        // enough that taking one costs nothing next to the work in it.
+        const int64_t chunks = n < int64_t{kChunksPerThread} * nth ? n : int64_t{kChunksPerThread} * nth;
+        std::atomic<int64_t> next{0};
+        run_shared([&](int ith, int) {
+            for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
+                 c = next.fetch_add(1, std::memory_order_relaxed))
+                call(n * c / chunks, n * (c + 1) / chunks, ith);
         });
     }
+    static constexpr int kChunksPerThread = 4;
 
     // How many threads a job of n items and `cost` multiply-adds deserves.
     int threads_for(int64_t n, int64_t cost) const {
@@ -66,13 +77,19 @@ public:
     static int hardware_threads();
 
 private:
+    // Runs fn on the caller and on the workers that join before the caller has
+    // returned from its own call; returns when those have finished.
+    void run_shared(const std::function<void(int ith, int nth)>& fn);
+    void dispatch(const std::function<void(int, int)>& fn, bool everyone);
     void worker_loop(int ith);
 
     int n_threads_;
     std::vector<std::thread> workers_;
     const std::function<void(int, int)>* job_ = nullptr;
-    std::atomic<uint64_t> generation_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<uint64_t> generation_{0};  // bumped to start a job (workers wait on it)
+    // Who may still join the current job: (generation << 32) | kClosed | joined workers.
+    std::atomic<uint64_t> join_{0};
+    std::atomic<int> done_{0};             // joined workers that have finished
     std::atomic<bool> stop_{false};
 };
 

@@ -1,0 +1,66 @@
+#pragma once
+// The HDF5 trace store: one file holds many runs, each a group of attributes (its
+// configuration and headline numbers) and compound datasets (ops, tokens, memory,
+// summaries, accuracy). The schema is versioned and documented in
+// docs/trace-format.md; h5py and pandas read it without Pareto.
+//
+// Appending never modifies the existing file: the earlier runs are copied object by
+// object into a temporary file beside it, the new run is written there, and the
+// temporary file is renamed over the old one. A writer killed at any moment leaves
+// the previous file as it was. Writers of one directory take turns (flock).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "profiler/run.h"
+#include "profiler/summary.h"
+
+namespace pareto::prof {
+
+inline constexpr int kTraceSchemaVersion = 1;
+inline constexpr const char* kTraceFormatName = "pareto-trace";
+
+// A run as the file's index shows it, without its event tables.
+struct RunHeader {
+    RunConfig config;
+    LatencyStats latency;
+    double accounted = 0;
+    int64_t n_ops = 0;
+    std::optional<AccuracyRecord> accuracy;
+};
+
+class TraceFile {
+public:
+    // Opens a trace for reading. Throws pareto::Error naming the file and what is
+    // wrong: missing, not HDF5, not a Pareto trace, a newer schema, damaged.
+    static TraceFile open(const std::string& path);
+    TraceFile(TraceFile&& other) noexcept;
+    TraceFile& operator=(TraceFile&& other) noexcept;
+    TraceFile(const TraceFile&) = delete;
+    TraceFile& operator=(const TraceFile&) = delete;
+    ~TraceFile();
+
+    const std::string& path() const { return path_; }
+    int schema_version() const { return schema_version_; }
+    std::vector<RunHeader> runs() const;            // in the order they were appended
+    bool has_run(const std::string& name) const;
+    Run read_run(const std::string& name) const;    // throws naming a missing run or damaged table
+
+private:
+    friend std::string append_run(const std::string& path, const Run& run);
+    TraceFile() = default;
+    std::string path_;
+    long long file_ = -1;  // hid_t
+    int schema_version_ = 0;
+};
+
+// Appends `run` to the trace at `path` (created when missing) and returns the name
+// it was stored under: run.config.name, or "run-N" when that is empty. Throws
+// pareto::Error, leaving the file as it was, when the name is taken or invalid, the
+// existing file is not a readable trace, or the directory cannot be written.
+std::string append_run(const std::string& path, const Run& run);
+
+// Checks a run name: 1..128 printable characters, no '/', not "." or "..".
+void validate_run_name(const std::string& name);
+
+}  // namespace pareto::prof

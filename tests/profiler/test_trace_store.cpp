@@ -1,0 +1,336 @@
+// The HDF5 trace store: runs read back exactly as written, appends keep earlier
+// runs, bad files and names are clear errors, and a writer killed mid-append never
+// damages what the file held. Exports are checked by parsing them back.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "profiler/export.h"
+#include "profiler/trace_store.h"
+#include "support/test_data.h"
+#include "util/error.h"
+
+namespace pareto::prof {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A temporary directory, removed with everything in it.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/pareto-trace-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+        fs::remove_all(path, ec);
+    }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+// A deterministic synthetic run: `steps` token steps of `ops_per_step` ops each.
+prof::Run make_run(uint64_t seed, int steps, int ops_per_step) {
+    std::mt19937_64 rng(seed);
+    prof::Run r;
+    RunConfig& c = r.config;
+    c.created = "2026-11-23T00:00:00Z";
+    c.pareto_version = "test";
+    c.model_path = "/models/m" + std::to_string(seed) + ".gguf";
+    c.model_sha256 = std::string(64, 'a');
+    c.model_name = "synthetic ünïcode";
+    c.architecture = "qwen2";
+    c.model_type = "Q4_0";
+    c.compression_plan = R"({"default": "q4_0"})";
+    c.n_params = 494'000'000 + seed;
+    c.weight_bytes = 300'000'000;
+    c.threads = 2;
+    c.cpu_model = "test cpu";
+    c.simd = "avx2";
+    c.n_ctx = 4096;
+    c.n_batch = 512;
+    c.seed = seed;
+    c.sampler = R"({"temperature": 0})";
+    c.prompt = "a prompt with \"quotes\" and a\nnewline";
+    c.n_prompt = 12;
+    c.n_generated = steps;
+    int64_t t = 1000;
+    for (int s = 0; s < steps; ++s) {
+        TokenRecord tok{s, s == 0 ? Phase::Prefill : Phase::Decode, s == 0 ? 12 : 1, s == 0 ? 0 : 11 + s,
+                        int32_t(rng() % 1000), t, 0};
+        for (int i = 0; i < ops_per_step; ++i) {
+            OpRecord o;
+            o.t_begin_ns = t;
+            t += 100 + int64_t(rng() % 1000);
+            o.t_end_ns = t;
+            o.pos = tok.pos;
+            o.bytes_read = rng() % 100000;
+            o.flops = rng() % 1000000;
+            o.step = s;
+            o.layer = i % 24;
+            o.n_tokens = tok.n_tokens;
+            o.kind = static_cast<OpKind>(i % kOpKindCount);
+            o.phase = tok.phase;
+            r.ops.push_back(o);
+        }
+        tok.t_end_ns = ++t;
+        r.tokens.push_back(tok);
+        r.memory.push_back({t, 1000u + uint64_t(s), 2000u + uint64_t(s)});
+    }
+    r.memory_breakdown.push_back({MemoryEntry::Category::Weights, "blk.0.attn_q.weight", "Q4_0", 0, 12345});
+    r.memory_breakdown.push_back({MemoryEntry::Category::KvCache, "kv_cache", "F32", -1, 999});
+    if (seed % 2 == 0) {
+        AccuracyRecord a;
+        a.text = "wiki.test.raw";
+        a.n_ctx = 512;
+        a.n_chunks = 4;
+        a.n_scored = 1024;
+        a.ppl = 12.5;
+        a.ppl_error = 0.25;
+        a.has_baseline = true;
+        a.base_model = "base.gguf";
+        a.base_ppl = 12.0;
+        a.kl_mean = 0.01;
+        a.kl_p99 = 0.2;
+        a.same_top_rate = 0.93;
+        a.delta_p_rms = 0.04;
+        r.accuracy = a;
+    }
+    return r;
+}
+
+void expect_equal(const prof::Run& a, const prof::Run& b) {
+    const RunConfig &x = a.config, &y = b.config;
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_EQ(x.kind, y.kind);
+    EXPECT_EQ(x.model_path, y.model_path);
+    EXPECT_EQ(x.model_name, y.model_name);
+    EXPECT_EQ(x.compression_plan, y.compression_plan);
+    EXPECT_EQ(x.prompt, y.prompt);
+    EXPECT_EQ(x.n_params, y.n_params);
+    EXPECT_EQ(x.seed, y.seed);
+    EXPECT_EQ(x.threads, y.threads);
+    ASSERT_EQ(a.ops.size(), b.ops.size());
+    for (size_t i = 0; i < a.ops.size(); ++i) {
+        const OpRecord &p = a.ops[i], &q = b.ops[i];
+        ASSERT_TRUE(p.t_begin_ns == q.t_begin_ns && p.t_end_ns == q.t_end_ns && p.pos == q.pos &&
+                    p.bytes_read == q.bytes_read && p.flops == q.flops && p.step == q.step && p.layer == q.layer &&
+                    p.n_tokens == q.n_tokens && p.kind == q.kind && p.phase == q.phase && p.thread == q.thread)
+            << "op " << i;
+    }
+    ASSERT_EQ(a.tokens.size(), b.tokens.size());
+    for (size_t i = 0; i < a.tokens.size(); ++i) {
+        EXPECT_EQ(a.tokens[i].token_id, b.tokens[i].token_id);
+        EXPECT_EQ(a.tokens[i].t_end_ns, b.tokens[i].t_end_ns);
+        EXPECT_EQ(a.tokens[i].phase, b.tokens[i].phase);
+    }
+    ASSERT_EQ(a.memory.size(), b.memory.size());
+    for (size_t i = 0; i < a.memory.size(); ++i) EXPECT_EQ(a.memory[i].peak_rss_bytes, b.memory[i].peak_rss_bytes);
+    ASSERT_EQ(a.memory_breakdown.size(), b.memory_breakdown.size());
+    for (size_t i = 0; i < a.memory_breakdown.size(); ++i) {
+        EXPECT_EQ(a.memory_breakdown[i].name, b.memory_breakdown[i].name);
+        EXPECT_EQ(a.memory_breakdown[i].type, b.memory_breakdown[i].type);
+        EXPECT_EQ(a.memory_breakdown[i].bytes, b.memory_breakdown[i].bytes);
+        EXPECT_EQ(a.memory_breakdown[i].category, b.memory_breakdown[i].category);
+    }
+    ASSERT_EQ(a.accuracy.has_value(), b.accuracy.has_value());
+    if (a.accuracy) {
+        EXPECT_EQ(a.accuracy->ppl, b.accuracy->ppl);
+        EXPECT_EQ(a.accuracy->kl_p99, b.accuracy->kl_p99);
+        EXPECT_EQ(a.accuracy->same_top_rate, b.accuracy->same_top_rate);
+        EXPECT_EQ(a.accuracy->base_model, b.accuracy->base_model);
+    }
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(TraceStore, RunsReadBackExactlyInAppendOrder) {
+    TempDir dir;
+    const std::string path = dir.file("t.h5");
+    std::vector<prof::Run> runs;
+    for (uint64_t i = 0; i < 3; ++i) {
+        runs.push_back(make_run(i, 20, 50));
+        runs.back().config.name = i == 1 ? "" : "run " + std::to_string(i);
+        runs.back().config.name = append_run(path, runs.back());
+    }
+    EXPECT_EQ(runs[1].config.name, "run-2");  // the default name: the run's number
+    const TraceFile f = TraceFile::open(path);
+    EXPECT_EQ(f.schema_version(), kTraceSchemaVersion);
+    const auto headers = f.runs();
+    ASSERT_EQ(headers.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(headers[i].config.name, runs[i].config.name);
+        EXPECT_EQ(headers[i].n_ops, 1000);
+        EXPECT_EQ(headers[i].accuracy.has_value(), i % 2 == 0);
+        expect_equal(f.read_run(runs[i].config.name), runs[i]);
+    }
+    EXPECT_NE(error_of([&] { f.read_run("nope"); }).find("no run named 'nope'"), std::string::npos);
+}
+
+TEST(TraceStore, TakenOrInvalidNamesAreRefusedAndTheFileIsKept) {
+    TempDir dir;
+    const std::string path = dir.file("t.h5");
+    prof::Run r = make_run(1, 3, 5);
+    r.config.name = "a";
+    append_run(path, r);
+    const auto before = fs::file_size(path);
+    EXPECT_NE(error_of([&] { append_run(path, r); }).find("already has a run named 'a'"), std::string::npos);
+    for (const char* bad : {"x/y", "..", ""}) {
+        if (std::string(bad).empty()) continue;  // empty means "pick a name"
+        r.config.name = bad;
+        EXPECT_NE(error_of([&] { append_run(path, r); }), "") << bad;
+    }
+    r.config.name = std::string(200, 'n');
+    EXPECT_NE(error_of([&] { append_run(path, r); }).find("1 to 128"), std::string::npos);
+    EXPECT_EQ(fs::file_size(path), before);
+    EXPECT_EQ(TraceFile::open(path).runs().size(), 1u);
+    // No temporary file is left behind.
+    for (const auto& e : fs::directory_iterator(dir.path)) EXPECT_EQ(e.path().filename(), "t.h5");
+}
+
+TEST(TraceStore, ForeignDamagedAndMissingFilesAreClearErrors) {
+    TempDir dir;
+    EXPECT_NE(error_of([&] { TraceFile::open(dir.file("missing.h5")); }).find("no such trace file"), std::string::npos);
+    EXPECT_NE(error_of([&] { TraceFile::open(dir.path.string()); }).find("is a directory"), std::string::npos);
+
+    std::ofstream(dir.file("text.h5")) << "hello, not hdf5";
+    EXPECT_NE(error_of([&] { TraceFile::open(dir.file("text.h5")); }).find("not an HDF5 file"), std::string::npos);
+    // Appending to a file that is not a trace must refuse and leave it alone.
+    EXPECT_NE(error_of([&] { append_run(dir.file("text.h5"), make_run(1, 2, 2)); }).find("not an HDF5 file"),
+              std::string::npos);
+    EXPECT_EQ(fs::file_size(dir.file("text.h5")), 15u);
+
+    {  // a valid HDF5 file of someone else's
+        const hid_t f = H5Fcreate(dir.file("foreign.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        H5Fclose(f);
+    }
+    EXPECT_NE(error_of([&] { TraceFile::open(dir.file("foreign.h5")); }).find("not a Pareto trace"), std::string::npos);
+
+    // Truncated copies of a real trace: refused with a message, never a crash.
+    const std::string good = dir.file("good.h5");
+    append_run(good, make_run(2, 10, 40));
+    const auto size = fs::file_size(good);
+    std::ifstream in(good, std::ios::binary);
+    std::vector<char> bytes(size);
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    for (size_t cut : {size_t{0}, size_t{8}, size_t{100}, size / 3, size / 2, size - 100, size - 1}) {
+        const std::string p = dir.file("cut.h5");
+        std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(cut));
+        std::string err;
+        try {
+            const TraceFile f = TraceFile::open(p);
+            for (const auto& h : f.runs()) f.read_run(h.config.name);
+        } catch (const Error& e) {
+            err = e.what();
+        }
+        EXPECT_NE(err, "") << "a trace cut at " << cut << " of " << size << " bytes was accepted";
+    }
+}
+
+TEST(TraceStore, UnwritableDirectoryIsAClearError) {
+    TempDir dir;
+    std::string target = dir.file("t.h5");
+    if (::geteuid() == 0) {
+        target = "/sys/pareto-test-trace.h5";  // root may write anywhere but sysfs
+    } else {
+        fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
+    }
+    const std::string err = error_of([&] { append_run(target, make_run(1, 2, 2)); });
+    EXPECT_NE(err.find("cannot write trace " + target), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(target));
+    EXPECT_NE(error_of([&] { append_run("/nonexistent-dir/t.h5", make_run(1, 2, 2)); }).find("does not exist"),
+              std::string::npos);
+}
+
+// A writer killed with SIGKILL at random moments while appending: after every kill
+// the file holds complete runs, each identical to what was written.
+TEST(TraceStore, WriterKilledMidAppendLosesNothingEarlier) {
+    TempDir dir;
+    const std::string path = dir.file("t.h5");
+    append_run(path, make_run(0, 2, 2));
+    std::mt19937 rng(7);
+    size_t runs_seen = 1;
+    constexpr int kKills = 12;
+    for (int kill_no = 0; kill_no < kKills; ++kill_no) {
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            // Big enough that an append takes a while; each run is identifiable by its seed.
+            for (uint64_t i = 1;; ++i) {
+                try {
+                    prof::Run r = make_run(1000 + i, 200, 300);
+                    append_run(path, r);
+                } catch (...) {
+                    ::_exit(3);
+                }
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 300));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited on its own with " << WEXITSTATUS(status);
+
+        const TraceFile f = TraceFile::open(path);
+        const auto headers = f.runs();
+        ASSERT_GE(headers.size(), runs_seen) << "runs were lost after kill " << kill_no;
+        runs_seen = headers.size();
+        // Every run is complete and equal to the deterministic run of its seed.
+        for (const RunHeader& h : headers) {
+            prof::Run expected = make_run(h.config.seed, h.config.seed == 0 ? 2 : 200, h.config.seed == 0 ? 2 : 300);
+            expected.config.name = h.config.name;
+            expect_equal(f.read_run(h.config.name), expected);
+        }
+    }
+    EXPECT_GT(runs_seen, 1u) << "no append ever finished: the test did not exercise appending";
+}
+
+TEST(Export, ChromeTraceAndCsvParseBack) {
+    TempDir dir;
+    prof::Run r = make_run(3, 4, 10);
+    r.config.name = "export \"me\"";
+    export_chrome_trace(r, dir.file("t.json"));
+    std::ifstream in(dir.file("t.json"));
+    const auto j = nlohmann::json::parse(in);
+    size_t complete = 0, counters = 0;
+    for (const auto& e : j.at("traceEvents")) {
+        if (e.at("ph") == "X" && e.at("tid") != 1000) {
+            ++complete;
+            EXPECT_TRUE(e.at("args").contains("layer"));
+            EXPECT_TRUE(e.at("args").contains("token"));
+        }
+        if (e.at("ph") == "C") ++counters;
+    }
+    EXPECT_EQ(complete, r.ops.size());
+    EXPECT_EQ(counters, r.memory.size() + r.tokens.size());
+
+    export_ops_csv(r, dir.file("t.csv"));
+    std::ifstream csv(dir.file("t.csv"));
+    std::string line;
+    size_t lines = 0;
+    while (std::getline(csv, line)) ++lines;
+    EXPECT_EQ(lines, r.ops.size() + 1);
+    EXPECT_NE(error_of([&] { export_ops_csv(r, "/nonexistent-dir/t.csv"); }), "");
+}
+
+}  // namespace
+}  // namespace pareto::prof
