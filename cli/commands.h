@@ -16,6 +16,7 @@ Command add_perplexity(CLI::App& app);
 Command add_synth(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_compress(CLI::App& app);
+Command add_sensitivity(CLI::App& app);
 Command add_profile(CLI::App& app);
 Command add_trace(CLI::App& app);
 

@@ -49,6 +49,7 @@ private:
     CalibrationStats calibrate(const Model& model, const CalibrationCollector::KeyFilter& want,
                                const CalibrationCollector::KeyFilter& want_hessian, const std::string& detail);
     void compress_tensor(const Model& model, const TensorDecision& d, const CalibrationStats& stats, TensorSet& out);
+    CompressResult finish(const PlanResolution& plan_res, TensorSet out, const ModelConfig& cfg);
 
     const Model& base_;
     const CompressionPlan& plan_;
@@ -195,6 +196,19 @@ CompressResult Compressor::run() {
     std::set<int32_t> needy_layers;
     for (const auto& [key, n] : needs)
         if (n.sum_sq) needy_layers.insert(key.layer);
+    if (opt_.precomputed) {
+        if (plan_.structured.any()) fail("compress: precomputed calibration statistics cannot serve structured pruning");
+        for (const auto& [key, n] : needs) {
+            if (!n.sum_sq) continue;
+            auto it = opt_.precomputed->find(key);
+            if (it == opt_.precomputed->end() || (n.hessian && !it->second.has_hessian()))
+                fail("compress: the precomputed calibration statistics lack " + input_key_name(key));
+        }
+        TensorSet out = model.tensors();
+        for (const TensorDecision& d : plan_res.tensors)
+            if (d.matrix) compress_tensor(model, d, *opt_.precomputed, out);
+        return finish(plan_res, std::move(out), cfg);
+    }
     if (!needy_layers.empty()) samples(first_need);
 
     auto wants = [&](const std::set<int32_t>& layers) {
@@ -265,8 +279,11 @@ CompressResult Compressor::run() {
                 for (const TensorDecision* d : by_layer[order[i]]) compress_tensor(model, *d, stats, out);
         }
     }
-    progress("compress", done_, n_matrices_, "");
+    return finish(plan_res, std::move(out), cfg);
+}
 
+CompressResult Compressor::finish(const PlanResolution& plan_res, TensorSet out, const ModelConfig& cfg) {
+    progress("compress", done_, n_matrices_, "");
     res_.file_type = plan_.file_type ? *plan_.file_type : derive_file_type(plan_res.tensors, out);
     res_.model = Model::from_parts(cfg, base_.shared_tokenizer(), std::move(out), base_.shared_gguf());
     res_.bytes_after = res_.model->weight_bytes();

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compress/calibration.h"
 #include "compress/plan.h"
 #include "model/model.h"
 
@@ -40,6 +41,11 @@ struct CompressOptions {
     CompressProgressFn progress;
     // Hessians kept at once when not sequential (bytes); more layers need more passes.
     size_t hessian_budget = size_t{1} << 30;
+    // Statistics of the base model's inputs gathered beforehand (by a caller that
+    // compresses many variants of one model, like the sensitivity scan): used instead
+    // of calibrating, as if the plan were not sequential. Only for plans without
+    // structured pruning (whose inputs would differ); must hold every input needed.
+    const CalibrationStats* precomputed = nullptr;
 };
 
 struct TensorReport {

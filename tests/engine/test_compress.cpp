@@ -23,7 +23,7 @@
 namespace pareto {
 namespace {
 
-class Stories : public ::testing::Test {
+class CompressStories : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         const std::string model_path = test::find_data("models/stories260K.gguf");
@@ -72,9 +72,9 @@ protected:
     static std::string* eval_text_;
     static std::string* calib_path_;
 };
-Model* Stories::model_ = nullptr;
-std::string* Stories::eval_text_ = nullptr;
-std::string* Stories::calib_path_ = nullptr;
+Model* CompressStories::model_ = nullptr;
+std::string* CompressStories::eval_text_ = nullptr;
+std::string* CompressStories::calib_path_ = nullptr;
 
 // ---- RTN against llama.cpp ---------------------------------------------------------------
 
@@ -85,7 +85,7 @@ struct LlamaCppFile {
 };
 void PrintTo(const LlamaCppFile& c, std::ostream* os) { *os << c.file; }
 
-class RtnVsLlamaCpp : public Stories, public ::testing::WithParamInterface<LlamaCppFile> {};
+class RtnVsLlamaCpp : public CompressStories, public ::testing::WithParamInterface<LlamaCppFile> {};
 
 TEST_P(RtnVsLlamaCpp, SameTensorBytes) {
     PARETO_REQUIRE_DATA(ref_path, std::string("models/quantized/") + GetParam().file);
@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Stories260K, RtnPerplexityVsLlamaCpp,
 
 // ---- calibrated methods on held-out text ----------------------------------------------------
 
-TEST_F(Stories, GptqBeatsRtnAtFourBits) {
+TEST_F(CompressStories, GptqBeatsRtnAtFourBits) {
     CompressionPlan p = plan("q4_0");
     const double rtn = ppl(*compress_model(*model_, p).model);
     p.method = QuantMethod::Gptq;
@@ -146,7 +146,7 @@ TEST_F(Stories, GptqBeatsRtnAtFourBits) {
         }
 }
 
-TEST_F(Stories, WandaBeatsMagnitudeAtHalfSparsity) {
+TEST_F(CompressStories, WandaBeatsMagnitudeAtHalfSparsity) {
     CompressionPlan p = plan("f32");
     p.prune.push_back(parse_prune_option("magnitude:0.5"));
     const CompressResult mag = compress_model(*model_, p);
@@ -160,7 +160,7 @@ TEST_F(Stories, WandaBeatsMagnitudeAtHalfSparsity) {
     EXPECT_LT(pw, pm) << "Wanda " << pw << ", magnitude " << pm;
 }
 
-TEST_F(Stories, SparseGptAtMostWandaAtTwoOfFour) {
+TEST_F(CompressStories, SparseGptAtMostWandaAtTwoOfFour) {
     CompressionPlan p = plan("f32");
     p.prune.push_back(parse_prune_option("wanda:2:4"));
     const CompressResult wanda = compress_model(*model_, p);
@@ -180,7 +180,7 @@ TEST_F(Stories, SparseGptAtMostWandaAtTwoOfFour) {
     EXPECT_LE(ps, pw) << "SparseGPT " << ps << ", Wanda " << pw;
 }
 
-TEST_F(Stories, PruneThenQuantize) {
+TEST_F(CompressStories, PruneThenQuantize) {
     CompressionPlan p = plan("q4_0");
     p.prune.push_back(parse_prune_option("wanda:0.5"));
     for (QuantMethod m : {QuantMethod::Rtn, QuantMethod::Gptq}) {
@@ -226,7 +226,7 @@ void expect_export_round_trip(const Model& m, uint32_t file_type, const std::str
     EXPECT_EQ(last_logits(*back, prompt), last_logits(m, prompt)) << what;
 }
 
-TEST_F(Stories, RemovingAQuarterOfTheFfnChannels) {
+TEST_F(CompressStories, RemovingAQuarterOfTheFfnChannels) {
     CompressionPlan p = plan("f32");
     p.structured.ffn_fraction = 0.25;
     const CompressResult r = compress_model(*model_, p);
@@ -243,7 +243,7 @@ TEST_F(Stories, RemovingAQuarterOfTheFfnChannels) {
     EXPECT_LT(cut, ppl(*compress_model(*model_, p).model));
 }
 
-TEST_F(Stories, RemovingKvHeadGroupsThenQuantizing) {
+TEST_F(CompressStories, RemovingKvHeadGroupsThenQuantizing) {
     CompressionPlan p = plan("q8_0");
     p.structured.head_fraction = 0.25;  // 1 of 4 KV groups (and its 2 query heads) per layer
     p.structured.ffn_fraction = 0.25;
@@ -263,7 +263,7 @@ TEST_F(Stories, RemovingKvHeadGroupsThenQuantizing) {
 
 // ---- export, determinism, errors -------------------------------------------------------------
 
-TEST_F(Stories, MixedPlanExportsWithConsistentMetadata) {
+TEST_F(CompressStories, MixedPlanExportsWithConsistentMetadata) {
     CompressionPlan p = plan("q4_k_m");
     p.method = QuantMethod::Gptq;
     const CompressResult r = compress_model(*model_, p);
@@ -275,7 +275,7 @@ TEST_F(Stories, MixedPlanExportsWithConsistentMetadata) {
     EXPECT_EQ(w.find("tokenizer.ggml.model")->as_string(), "llama");
 }
 
-TEST_F(Stories, CalibrationIsDeterministicForASeed) {
+TEST_F(CompressStories, CalibrationIsDeterministicForASeed) {
     CompressionPlan p = plan("q4_0");
     p.method = QuantMethod::Gptq;
     auto bytes = [&](uint64_t seed) {
@@ -288,7 +288,7 @@ TEST_F(Stories, CalibrationIsDeterministicForASeed) {
     EXPECT_NE(bytes(7), bytes(8));
 }
 
-TEST_F(Stories, ClearErrorsAndCancellation) {
+TEST_F(CompressStories, ClearErrorsAndCancellation) {
     CompressionPlan p = preset_plan("q4_0", model_->config());
     p.method = QuantMethod::Gptq;
     try {
