@@ -15,6 +15,7 @@ Command add_run(CLI::App& app);
 Command add_perplexity(CLI::App& app);
 Command add_synth(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_convert(CLI::App& app);
 
 // Shared helpers.
 std::string read_file_text(const std::string& path);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     reg(pareto::cli::add_perplexity);
     reg(pareto::cli::add_synth);
     reg(pareto::cli::add_bench);
+    reg(pareto::cli::add_convert);
 
     try {
         app.parse(argc, argv);
