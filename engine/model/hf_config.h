@@ -6,8 +6,11 @@
 // GGUF's shape [in, out] (shape[0] the row length), byte for byte. What differs is
 // RoPE: HF rotates the two halves of each head (rotate_half, RopeOrder::NeoX) for
 // Llama as for Qwen2, while GGUF llama files hold Q and K with the rows of each head
-// permuted so that adjacent pairs rotate (RopeOrder::Normal). An HF llama is loaded
-// as it is with rope_order = NeoX; writers convert (permute_rope_rows).
+// permuted so that adjacent pairs rotate (RopeOrder::Normal). Both compute the same
+// attention (the dot products of Q and K see the same permutation), but summed in a
+// different order. parse_hf_config says NeoX, the HF layout; the loader permutes the
+// llama Q/K rows into GGUF's layout and says Normal (model/hf_model.h), and the
+// converters re-order rows whenever a layout and its destination disagree.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,5 +1,6 @@
 #include "model/hf_model.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "format/safetensors.h"
@@ -12,6 +13,16 @@ namespace fs = std::filesystem;
 
 bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The heads of a llama Q or K projection (weight or bias); 0 for other tensors.
+int64_t llama_rope_heads(const ModelConfig& c, const std::string& gguf_name) {
+    if (c.arch != Arch::Llama) return 0;
+    for (const char* q : {".attn_q.weight", ".attn_q.bias"})
+        if (ends_with(gguf_name, q)) return c.n_head;
+    for (const char* k : {".attn_k.weight", ".attn_k.bias"})
+        if (ends_with(gguf_name, k)) return c.n_head_kv;
+    return 0;
 }
 }  // namespace
 
@@ -57,9 +68,23 @@ std::unique_ptr<Model> load_hf_model(const std::string& path) {
         t.n_bytes = st->n_bytes();
         t.data = st->data;
         if (tensors.find(t.name)) fail(ckpt->path() + ": two tensors map to '" + t.name + "'");
+        if (const int64_t heads = llama_rope_heads(c, t.name)) {
+            // Into GGUF's RoPE layout (see the header): a copy of Q and K only.
+            const bool vector = t.shape.size() == 1;
+            const uint64_t rows = vector ? t.n_elements : t.n_elements / std::max<uint64_t>(t.shape[0], 1);
+            if (rows != static_cast<uint64_t>(heads * c.head_dim))
+                fail(ckpt->path() + ": tensor '" + st->name + "' has shape " + st->shape_string() + ", expected " +
+                     std::to_string(heads * c.head_dim) + " rows (" + std::to_string(heads) + " heads of " +
+                     std::to_string(c.head_dim) + ")");
+            std::vector<uint8_t> permuted(t.n_bytes);
+            permute_rope_rows(t.data, permuted.data(), heads, c.head_dim, t.n_bytes / rows, /*to_normal=*/true);
+            tensors.put_owned(std::move(t), std::move(permuted));
+            continue;
+        }
         tensors.put(std::move(t), owner_added ? nullptr : std::shared_ptr<const void>(ckpt));
         owner_added = true;
     }
+    if (c.arch == Arch::Llama) c.rope_order = RopeOrder::Normal;
     if (!hf.tie_word_embeddings && !tensors.find("output.weight"))
         fail(config_path.string() + ": tie_word_embeddings is false but the checkpoint has no lm_head.weight");
     if (!hf.rope_freq_factors.empty()) {

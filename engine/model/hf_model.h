@@ -1,7 +1,11 @@
 #pragma once
 // Opening a HuggingFace checkpoint folder as a Model: config.json, model.safetensors
 // (or shards with model.safetensors.index.json), tokenizer.json / tokenizer_config.json.
-// Weights stay in the safetensors memory maps (zero copy), under GGUF names.
+// Weights stay in the safetensors memory maps (zero copy), under GGUF names, except
+// the Q and K projections of llama models: those are copied with the rows of each
+// head permuted into GGUF's RoPE layout (model/hf_config.h), so that every llama in
+// memory has one layout, computes bit for bit what the GGUF file computes, and is
+// written back to GGUF as it is.
 #include <memory>
 #include <string>
 
