@@ -284,7 +284,16 @@ ConvertReport write_gguf_model(const Model& model, const std::string& path, Conv
         w.add("tokenizer.ggml.scores", GgufValue::make_array(GgufType::FLOAT32, std::move(scores)));
     } else {
         GgufValue::Array merges;
-        for (const auto& [l, r] : tok.merge_pairs()) merges.push_back(GgufValue::make_string(tok.token_text(l) + " " + tok.token_text(r)));
+        for (const auto& [l, r] : tok.merge_pairs()) {
+            // GGUF spells a merge "left right": a part holding a space cannot be written.
+            if (tok.token_text(l).find(' ') != std::string::npos || tok.token_text(r).find(' ') != std::string::npos)
+                fail(path + ": the merge of tokens " + std::to_string(l) + " and " + std::to_string(r) +
+                     " has a space in a part, which GGUF's \"left right\" merge strings cannot hold");
+            std::string m = tok.token_text(l);
+            m += ' ';
+            m += tok.token_text(r);
+            merges.push_back(GgufValue::make_string(std::move(m)));
+        }
         w.add("tokenizer.ggml.merges", GgufValue::make_array(GgufType::STRING, std::move(merges)));
     }
     if (tok.bos()) w.add("tokenizer.ggml.bos_token_id", u32(*tok.bos()));
