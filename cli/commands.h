@@ -17,6 +17,7 @@ Command add_synth(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_profile(CLI::App& app);
 Command add_trace(CLI::App& app);
+Command add_convert(CLI::App& app);
 
 // Shared helpers.
 std::string read_file_text(const std::string& path);

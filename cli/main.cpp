@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     reg(pareto::cli::add_bench);
     reg(pareto::cli::add_profile);
     reg(pareto::cli::add_trace);
+    reg(pareto::cli::add_convert);
 
     try {
         app.parse(argc, argv);
