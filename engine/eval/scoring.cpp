@@ -24,7 +24,7 @@ EvalChunks::EvalChunks(const Tokenizer& tokenizer, const std::string& text, int6
 
     n_chunks_ = n_tokens / n_ctx;
     if (max_chunks >= 0) n_chunks_ = std::min(n_chunks_, max_chunks);
-    if (n_chunks_ == 0) fail("no chunks to evaluate (--chunks 0)");
+    if (n_chunks_ == 0) fail("no chunks to evaluate: the chunk limit is 0");
 }
 
 void EvalChunks::chunk(int64_t c, std::vector<TokenId>& out) const {
