@@ -364,7 +364,7 @@ void read_tokenizer_json(const fs::path& path, detail::VocabSpec& spec, Style& s
             const std::string w = where + ": added_tokens[" + std::to_string(k) + "]";
             if (!t.is_object() || !t.contains("id") || !t.contains("content") || !t["content"].is_string())
                 fail(w + " lacks an id or content");
-            const size_t id = checked_id(t["id"], n_vocab, w + ".id");
+            const size_t id = checked_id(t["id"], n_vocab + at->size(), w + ".id");
             const std::string content = t["content"].get<std::string>();
             if (content.empty()) fail(w + " has empty content");
             ensure_slot(spec, id);

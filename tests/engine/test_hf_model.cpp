@@ -18,6 +18,7 @@
 #include "model/hf_model.h"
 #include "model/model.h"
 #include "model/session.h"
+#include "model/synth.h"
 #include "support/test_data.h"
 #include "util/error.h"
 
@@ -320,6 +321,43 @@ TEST(HfConvert, Bf16CheckpointComputesAndConvertsToGguf) {
     EXPECT_EQ(f16.require_tensor("blk.0.ffn_norm.weight").type, DType::F32);
     EXPECT_EQ(f16.get_int("general.file_type", -1), 1);
 }
+
+// Synthesized models of other shapes: a tied Qwen2 in F16, a llama in BF16 (its Q/K
+// permuted on the way out and back in): same logits from the folder, same tensors
+// back in GGUF.
+class HfSynth : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(HfSynth, FolderComputesTheSameAndConvertsBack) {
+    TempDir dir;
+    SynthOptions o;
+    o.preset = GetParam().first;
+    o.type = GetParam().second;
+    o.seed = 3;
+    o.n_threads = 2;
+    ModelSynthesizer(o).write(dir.str("synth.gguf"));
+    const auto gguf = Model::load(dir.str("synth.gguf"));
+    write_hf_checkpoint(*gguf, dir.str("hf"));
+    const json cfg = load_json(dir.str("hf/config.json"));
+    EXPECT_EQ(cfg["tie_word_embeddings"].get<bool>(), gguf->config().tied_output);
+    const SafetensorsFile st = SafetensorsFile::open(dir.str("hf/model.safetensors"));
+    EXPECT_EQ(st.find("lm_head.weight") == nullptr, gguf->config().tied_output);
+    const auto hf = Model::load(dir.str("hf"));
+    const std::vector<TokenId> tokens = {1, 5, 9, 200, 31, 77, 600, 2};
+    EXPECT_EQ(max_logit_diff(*gguf, *hf, tokens), 0.0);
+    write_gguf_model(*hf, dir.str("back.gguf"));
+    const auto back = Model::load(dir.str("back.gguf"));
+    ASSERT_EQ(back->tensors().tensors().size(), gguf->tensors().tensors().size());
+    for (const GgufTensor& t : gguf->tensors().tensors()) {
+        const GgufTensor& b = back->tensors().require(t.name);
+        EXPECT_EQ(b.type, t.type) << t.name;
+        ASSERT_EQ(b.n_bytes, t.n_bytes) << t.name;
+        EXPECT_EQ(std::memcmp(b.data, t.data, t.n_bytes), 0) << t.name;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, HfSynth,
+                         ::testing::Values(std::pair{"tiny-tied", "F16"}, std::pair{"tiny", "BF16"}),
+                         [](const auto& param_info) { return std::string(param_info.param.second); });
 
 // ---- shards ------------------------------------------------------------------------------
 

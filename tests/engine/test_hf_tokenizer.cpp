@@ -263,6 +263,24 @@ TEST(HfTokenizer, ConfigAndGenerationConfig) {
     EXPECT_FALSE(tok->is_end_of_generation(6));
 }
 
+// Most tokens may be added tokens (a vocabulary of user-defined words): their ids
+// are bounded by the whole table, not by model.vocab alone.
+TEST(HfTokenizer, MostlyAddedTokens) {
+    json j = tiny_spm_json();
+    j["normalizer"] = nullptr;
+    j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+    j["model"]["byte_fallback"] = false;
+    j["model"]["vocab"] = {{"a", 0}, {"b", 1}, {"ab", 2}};
+    j["model"]["merges"] = {"a b"};
+    j["added_tokens"] = json::array();
+    for (int i = 3; i < 3000; ++i) j["added_tokens"].push_back({{"id", i}, {"content", std::string(1, 'w').append(std::to_string(i))}, {"special", false}});
+    TempDir dir;
+    dir.write("tokenizer.json", j.dump());
+    const auto tok = Tokenizer::from_hf_dir(dir.str());
+    EXPECT_EQ(tok->vocab_size(), 3000u);
+    EXPECT_EQ(tok->encode("abw2999", {false, false}), (std::vector<TokenId>{2, 2999}));
+}
+
 #define EXPECT_ERROR_CONTAINS(stmt, needle)                                                   \
     do {                                                                                      \
         std::string msg_;                                                                     \
