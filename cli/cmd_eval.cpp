@@ -3,6 +3,7 @@
 // (engine/eval/kl_divergence.h, llama-perplexity's KL-divergence mode).
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -12,6 +13,10 @@
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "model/model.h"
+#include "profiler/accuracy.h"
+#include "profiler/trace_store.h"
+#include "util/error.h"
+#include "util/thread_pool.h"
 
 namespace pareto::cli {
 namespace {
@@ -24,6 +29,9 @@ struct EvalOptions {
     int64_t chunks = -1;
     int threads = 0;
     bool json = false;
+    std::string trace;
+    std::string name;
+    bool no_hash = false;
 };
 
 void print_progress(int64_t done, int64_t total) {
@@ -76,6 +84,12 @@ void print_text(const EvalOptions& o, const PerplexityResult& ppl, const std::op
 }
 
 int run_eval(const EvalOptions& o) {
+    if (!o.name.empty()) prof::validate_run_name(o.name);
+    if (!o.trace.empty() && std::filesystem::exists(o.trace)) {
+        const prof::TraceFile existing = prof::TraceFile::open(o.trace);
+        if (!o.name.empty() && existing.has_run(o.name))
+            fail(o.trace + " already has a run named '" + o.name + "' (choose another --name)");
+    }
     const auto model = Model::load(o.model);
     const auto base = o.base.empty() ? nullptr : Model::load(o.base);
     if (base) check_same_vocabulary(*model, *base);  // before reading and tokenizing the text
@@ -110,6 +124,14 @@ int run_eval(const EvalOptions& o) {
     std::fprintf(stderr, "\n");
     if (o.json) print_json(o, ppl, kl, seconds);
     else print_text(o, ppl, kl, seconds);
+    if (!o.trace.empty()) {
+        const int threads = o.threads > 0 ? o.threads : ThreadPool::hardware_threads();
+        prof::Run run = prof::eval_run(*model, prof::accuracy_record(o.text_file, o.n_ctx, ppl, kl ? &*kl : nullptr, o.base),
+                                       threads, !o.no_hash);
+        run.config.name = o.name;
+        const std::string name = prof::append_run(o.trace, run);
+        std::fprintf(o.json ? stderr : stdout, "run '%s' appended to %s\n", name.c_str(), o.trace.c_str());
+    }
     return 0;
 }
 
@@ -125,6 +147,9 @@ Command add_eval(CLI::App& app) {
     sub->add_option("--chunks", o->chunks, "Evaluate at most N chunks (default: all)");
     sub->add_option("-t,--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
     sub->add_flag("--json", o->json, "Print the results as JSON");
+    sub->add_option("--trace", o->trace, "Append the results to this HDF5 trace as a run of kind eval");
+    sub->add_option("--name", o->name, "Name of the run in the trace (default: run-N)");
+    sub->add_flag("--no-hash", o->no_hash, "Do not compute the model's SHA-256");
     return [o] { return run_eval(*o); };
 }
 

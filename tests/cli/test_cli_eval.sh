@@ -89,5 +89,17 @@ printf 'Once upon a time there was a cat.' >"$tmp/short.txt"
 expect_error "text too short" "needs at least" eval -m "$q4" --base "$base" -f "$tmp/short.txt" -c 128
 expect_error "missing -f" "file" eval -m "$q4"
 
+# --trace: the results become a run of kind eval in an HDF5 trace
+"$cli" eval -m "$q4" --base "$base" "${args[@]}" --trace "$tmp/t.h5" --name q4-vs-f32 >"$tmp/tr.out" 2>/dev/null; rc=$?
+check "eval --trace exits 0" test $rc -eq 0
+check "eval --trace names the run" contains "$tmp/tr.out" "run 'q4-vs-f32' appended to"
+"$cli" trace list "$tmp/t.h5" >"$tmp/tl.out"
+check "the trace lists the eval run" bash -c "grep -q '^q4-vs-f32 .* eval ' '$tmp/tl.out'"
+"$cli" trace show "$tmp/t.h5" q4-vs-f32 >"$tmp/ts.out"
+ppl_line=$(grep -F "PPL = " "$tmp/tr.out" | head -1 | sed 's/.*PPL = \([0-9.]*\).*/\1/')
+check "the stored PPL is the printed one" contains "$tmp/ts.out" "PPL = $ppl_line"
+check "the stored record has the KL block" contains "$tmp/ts.out" "same top token"
+expect_error "eval --trace with a taken name" "already has a run named" eval -m "$q4" --base "$base" "${args[@]}" --trace "$tmp/t.h5" --name q4-vs-f32
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
