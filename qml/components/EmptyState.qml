@@ -47,6 +47,7 @@ Item {
             lineHeight: 1.25
         }
         Button {
+            objectName: "emptyAction"
             visible: root.actionText !== ""
             Layout.alignment: Qt.AlignHCenter
             text: root.actionText
