@@ -26,6 +26,22 @@ size_t utf8_complete_prefix(std::string_view bytes) {
     return n;  // only continuation bytes (malformed): let the decoder replace them
 }
 
+QVariantList rate_history(const std::vector<double>& token_ms, size_t max_points) {
+    QVariantList rates;
+    const size_t n = token_ms.size();
+    if (n < 3 || max_points == 0) return rates;
+    // The tokens after the first (whose time is the prompt's), in k equal buckets;
+    // each point is the decode rate over its bucket.
+    const size_t decoded = n - 1;
+    const size_t k = std::min(max_points, decoded);
+    for (size_t b = 0; b < k; ++b) {
+        const size_t begin = 1 + b * decoded / k, end = 1 + (b + 1) * decoded / k;
+        const double ms = token_ms[end - 1] - token_ms[begin - 1];
+        if (ms > 0) rates.append(static_cast<double>(end - begin) * 1000.0 / ms);
+    }
+    return rates;
+}
+
 // Written by the worker, read by the UI thread's drain(); times in ms since the
 // run's clock started (just before generate()).
 struct Generator::Stream {
@@ -33,6 +49,7 @@ struct Generator::Stream {
     std::string prompt;         // the prompt as the model sees it (decoded tokens)
     bool has_prompt = false;
     std::string pending;        // complete UTF-8 not yet shown
+    std::vector<double> token_ms;  // when each token came (not yet taken by drain())
     int64_t n_generated = 0;
     double first_token_ms = -1;
     double last_token_ms = -1;
@@ -184,6 +201,7 @@ void Generator::clear() {
     prompt_tokens_ = generated_tokens_ = 0;
     ttft_ms_ = tokens_per_s_ = prompt_tokens_per_s_ = elapsed_ms_ = 0;
     rate_history_.clear();
+    token_ms_.clear();
     setError({});
     emit textChanged();
     emit statsChanged();
@@ -258,6 +276,7 @@ bool Generator::start(const QString& prompt) {
                     std::lock_guard lock(stream->mutex);
                     stream->pending.append(carry, 0, n);
                     ++stream->n_generated;
+                    stream->token_ms.push_back(now);
                     if (stream->first_token_ms < 0) stream->first_token_ms = now;
                     stream->last_token_ms = now;
                 }
@@ -310,6 +329,8 @@ void Generator::drain() {
             stream_->has_prompt = false;
         }
         chunk.swap(stream_->pending);
+        token_ms_.insert(token_ms_.end(), stream_->token_ms.begin(), stream_->token_ms.end());
+        stream_->token_ms.clear();
         n = stream_->n_generated;
         first = stream_->first_token_ms;
         last = stream_->last_token_ms;
@@ -325,11 +346,8 @@ void Generator::drain() {
     }
     generated_tokens_ = static_cast<int>(n);
     if (first >= 0) ttft_ms_ = first;
-    if (n >= 2 && last > first) {
-        tokens_per_s_ = static_cast<double>(n - 1) * 1000.0 / (last - first);
-        rate_history_.append(tokens_per_s_);
-        if (rate_history_.size() > 120) rate_history_.removeFirst();
-    }
+    if (n >= 2 && last > first) tokens_per_s_ = static_cast<double>(n - 1) * 1000.0 / (last - first);
+    rate_history_ = rate_history(token_ms_);
     emit statsChanged();
 }
 

@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "gui/loaded_model.h"
 #include "gui/task_runner.h"
@@ -28,6 +29,10 @@ namespace pareto::gui {
 // The length of the longest prefix of `bytes` that does not end inside a UTF-8
 // sequence: a token may carry only the first bytes of a character.
 size_t utf8_complete_prefix(std::string_view bytes);
+
+// Decode tokens per second along a run, from the time each token arrived (ms from
+// the start): at most `max_points` values, each over an equal number of tokens.
+QVariantList rate_history(const std::vector<double>& token_ms, size_t max_points = 60);
 
 class Generator : public QObject {
     Q_OBJECT
@@ -170,6 +175,7 @@ private:
     int prompt_tokens_ = 0, generated_tokens_ = 0, runs_ = 0;
     double ttft_ms_ = 0, tokens_per_s_ = 0, prompt_tokens_per_s_ = 0, elapsed_ms_ = 0;
     QVariantList rate_history_;
+    std::vector<double> token_ms_;  // when each token of the run came
     QElapsedTimer clock_;
     QTimer drain_timer_;
     std::shared_ptr<Stream> stream_;

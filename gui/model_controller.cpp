@@ -1,5 +1,6 @@
 #include "gui/model_controller.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QUrl>
 
@@ -16,7 +17,7 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-const char* rope_order_name(RopeOrder o) { return o == RopeOrder::NeoX ? "NeoX (halves)" : "normal (pairs)"; }
+const char* rope_order_name(RopeOrder o) { return o == RopeOrder::NeoX ? "NeoX halves" : "pairs"; }
 const char* rope_scaling_name(RopeScaling s) {
     switch (s) {
     case RopeScaling::None: return "none";
@@ -66,9 +67,10 @@ ModelController::ModelController(QObject* parent) : QObject(parent) {}
 ModelController::~ModelController() = default;
 
 QString ModelController::localPath(const QString& path_or_url) {
-    const QString s = path_or_url.trimmed();
-    if (s.startsWith(QStringLiteral("file:"))) return QUrl(s).toLocalFile();
-    return s;
+    QString s = path_or_url.trimmed();
+    if (s.startsWith(QStringLiteral("file:"))) s = QUrl(s).toLocalFile();
+    // Absolute and without "..": the path is shown, kept in the recent list and compared.
+    return s.isEmpty() ? s : QDir::cleanPath(QFileInfo(s).absoluteFilePath());
 }
 
 void ModelController::setState(State s) {

@@ -16,5 +16,5 @@ ComingSoonPage {
         qsTr("A sensitivity scan that colours the grid as a heat map of where bits matter."),
         qsTr("The result against the baseline: size, perplexity and KL divergence; export as GGUF."),
     ]
-    meanwhile: qsTr("Meanwhile, the Model page shows the types and bytes of every tensor of the open model, and <tt>pareto-cli synth --type</tt> writes models of any supported type.")
+    meanwhile: qsTr("Meanwhile, the Model page shows the types and bytes of every tensor of the open model, and <font face='DejaVu Sans Mono'>pareto-cli synth --type</font> writes models of any supported type.")
 }

@@ -15,5 +15,5 @@ ComingSoonPage {
         qsTr("A memory breakdown: weights by type, KV cache, scratch and peak RSS."),
         qsTr("The accuracy panel: perplexity and agreement with the baseline."),
     ]
-    meanwhile: qsTr("Meanwhile, the Playground measures time to first token and tokens per second live, and <tt>pareto-cli bench</tt> measures prompt and decode speed.")
+    meanwhile: qsTr("Meanwhile, the Playground measures time to first token and tokens per second live, and <font face='DejaVu Sans Mono'>pareto-cli bench</font> measures prompt and decode speed.")
 }

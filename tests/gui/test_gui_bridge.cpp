@@ -111,6 +111,21 @@ private slots:
         QCOMPARE(utf8_complete_prefix("\x80\x80"), size_t{2});  // stray continuation bytes pass on
     }
 
+    void rateHistoryIsEvenlyBucketed() {
+        QVERIFY(rate_history({}).isEmpty());
+        QVERIFY(rate_history({5, 6}).isEmpty());
+        // A token every 2 ms after the first: 500 tokens/s everywhere.
+        std::vector<double> t;
+        for (int i = 0; i < 241; ++i) t.push_back(10.0 + 2.0 * i);
+        const QVariantList r = rate_history(t, 60);
+        QCOMPARE(r.size(), 60);
+        for (const QVariant& v : r) QCOMPARE(v.toDouble(), 500.0);
+        // Slower at the end: the last point shows it.
+        t.push_back(t.back() + 100);
+        const QVariantList slow = rate_history(t, 4);
+        QVERIFY(slow.last().toDouble() < slow.first().toDouble());
+    }
+
     // ---- command line ---------------------------------------------------------------
 
     void parsesOptions() {
@@ -344,7 +359,7 @@ private slots:
         mc.open(QStringLiteral("file:///nonexistent/x.gguf"));
         QVERIFY(failed.wait(kWaitMs));
         QCOMPARE(mc.state(), ModelController::Loaded);
-        QCOMPARE(mc.path(), path);
+        QCOMPARE(mc.path(), QDir::cleanPath(QFileInfo(path).absoluteFilePath()));
         QVERIFY(mc.loadedModel());
     }
 
@@ -460,6 +475,7 @@ private slots:
         QVERIFY(gen.tokensPerSecond() > 0);
         QVERIFY(gen.promptTokensPerSecond() > 0);
         QVERIFY(text_changes.count() >= 2);  // the prompt echo, then text
+        QVERIFY(gen.rateHistory().size() >= 10);
         QCOMPARE(gen.promptText(), prompt);
 
         SamplerParams sp = sampler_default_params();
@@ -616,11 +632,11 @@ private slots:
 
         QVERIFY(open_and_load(*wb.model(), path));
         QVERIFY(wb.generator()->hasModel());
-        QCOMPARE(wb.recent()->paths().first(), QFileInfo(path).absoluteFilePath());
+        QCOMPARE(wb.recent()->paths().first(), QDir::cleanPath(QFileInfo(path).absoluteFilePath()));
         wb.model()->unload();
         QVERIFY(!wb.generator()->hasModel());
         QSettings settings(ini, QSettings::IniFormat);
-        QCOMPARE(settings.value(RecentModels::kKey).toStringList().first(), QFileInfo(path).absoluteFilePath());
+        QCOMPARE(settings.value(RecentModels::kKey).toStringList().first(), QDir::cleanPath(QFileInfo(path).absoluteFilePath()));
     }
 
 private:
