@@ -50,6 +50,9 @@ ModelInfo read_info(const std::string& path) {
                                                               : static_cast<int64_t>(info.vocab_size);
     }
 
+    // Tied output: no output matrix of its own (Model::load decides the same way).
+    info.config.tied_output = file.find_tensor("output.weight") == nullptr;
+
     std::map<int64_t, TensorGroup> groups;
     std::map<std::string, TypeShare> types;
     for (const GgufTensor& t : file.tensors()) {

@@ -1,7 +1,7 @@
 #include "gui/tensor_tree_model.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "gui/format.h"
 
@@ -16,16 +16,21 @@ void TensorTreeModel::setGroups(std::vector<TensorGroup> groups) {
     max_tensor_bytes_.clear();
     total_bytes_ = max_group_bytes_ = 0;
     for (const TensorGroup& g : groups_) {
-        std::set<std::string> types;
+        std::map<std::string, uint64_t> type_bytes;
         uint64_t max_bytes = 0;
         for (const TensorEntry& t : g.tensors) {
-            types.insert(t.type);
+            type_bytes[t.type] += t.n_bytes;
             max_bytes = std::max(max_bytes, t.n_bytes);
         }
         max_tensor_bytes_.push_back(max_bytes);
-        max_group_bytes_ = std::max(max_group_bytes_, g.n_bytes);
+        // Layers are compared with layers; the global group (embeddings) would dwarf them.
+        if (g.layer >= 0) max_group_bytes_ = std::max(max_group_bytes_, g.n_bytes);
+        // The types that hold most of the group's bytes first.
+        std::vector<std::pair<uint64_t, std::string>> by_bytes;
+        for (const auto& [type, bytes] : type_bytes) by_bytes.emplace_back(bytes, type);
+        std::stable_sort(by_bytes.begin(), by_bytes.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
         QString joined;
-        for (const std::string& t : types) joined += (joined.isEmpty() ? "" : ", ") + QString::fromStdString(t);
+        for (const auto& [bytes, t] : by_bytes) joined += (joined.isEmpty() ? "" : ", ") + QString::fromStdString(t);
         group_types_.push_back(joined);
         total_bytes_ += g.n_bytes;
     }
@@ -103,7 +108,7 @@ QVariant TensorTreeModel::data(const QModelIndex& index, int role) const {
         return static_cast<int>(g.layer);
     case RelativeRole: {
         const uint64_t max = is_group ? max_group_bytes_ : max_tensor_bytes_[gi];
-        return max ? static_cast<double>(bytes) / static_cast<double>(max) : 0.0;
+        return max ? std::min(1.0, static_cast<double>(bytes) / static_cast<double>(max)) : 1.0;
     }
     }
     return {};

@@ -26,7 +26,7 @@ public:
         IsGroupRole,                   // bool
         TypeRole,                      // the type name ("" for a group of mixed types)
         LayerRole,                     // int; -1 for global tensors
-        RelativeRole,                  // double: bytes / the largest sibling's bytes (for bars)
+        RelativeRole,                  // double in [0, 1]: bytes / the largest sibling layer's or tensor's (for bars)
     };
     Q_ENUM(Column)
 
@@ -51,7 +51,7 @@ signals:
 private:
     // A group row's internal id is 0; a tensor row's is its group's index + 1.
     std::vector<TensorGroup> groups_;
-    std::vector<QString> group_types_;  // per group: "Q4_K" or "Q4_K, Q6_K, F32"
+    std::vector<QString> group_types_;  // per group: "Q4_K", or "Q4_K, Q6_K, F32" (most bytes first)
     std::vector<uint64_t> max_tensor_bytes_;  // per group
     uint64_t total_bytes_ = 0, max_group_bytes_ = 0;
 };

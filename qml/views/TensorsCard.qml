@@ -17,7 +17,7 @@ Card {
     icon: "layers"
     implicitHeight: 420  // it fills what the page leaves; the tree scrolls
 
-    readonly property var fixedWidths: [0, 150, 170, 110, 190]
+    readonly property var fixedWidths: [0, 210, 150, 110, 170]
     function columnWidth(c) {
         if (c > 0) return fixedWidths[c]
         let rest = tree.width

@@ -36,41 +36,29 @@ Card {
 
         Repeater {
             model: root.mc.weightTypes
-            ColumnLayout {
+            RowLayout {
                 required property var modelData
                 Layout.fillWidth: true
-                spacing: 4
-                RowLayout {
+                spacing: 8
+                TypeChip { type: modelData.type; Layout.preferredWidth: 52 }
+                Item {  // the type's share of the weights
                     Layout.fillWidth: true
-                    spacing: 8
-                    TypeChip { type: modelData.type }
-                    Text {
-                        text: modelData.tensors === 1 ? qsTr("1 tensor") : qsTr("%1 tensors").arg(modelData.tensors)
-                        color: Theme.textDim
-                        font.pixelSize: Theme.fontSm
-                        Layout.fillWidth: true
-                    }
-                    Text { text: Fmt.bytes(modelData.bytes); color: Theme.text; font.pixelSize: Theme.fontSm; font.family: Theme.mono }
-                    Text {
-                        text: (100 * modelData.share).toFixed(1) + " %"
-                        color: Theme.textFaint
-                        font.pixelSize: Theme.fontXs
-                        font.family: Theme.mono
-                        Layout.preferredWidth: 46
-                        horizontalAlignment: Text.AlignRight
-                    }
-                }
-                Rectangle {
-                    Layout.fillWidth: true
-                    height: 4
-                    radius: 2
-                    color: Theme.surfaceRaised
+                    implicitHeight: 6
+                    Rectangle { anchors.fill: parent; radius: 3; color: Theme.surfaceRaised }
                     Rectangle {
-                        width: parent.width * modelData.share
+                        width: Math.max(2, parent.width * modelData.share)
                         height: parent.height
-                        radius: 2
+                        radius: 3
                         color: Theme.typeColor(modelData.type)
                     }
+                }
+                Text {
+                    text: Fmt.bytes(modelData.bytes)
+                    color: Theme.text
+                    font.pixelSize: Theme.fontSm
+                    font.family: Theme.mono
+                    Layout.preferredWidth: 74
+                    horizontalAlignment: Text.AlignRight
                 }
             }
         }
@@ -86,7 +74,7 @@ Card {
                 id: layerChart
                 objectName: "layerBytesChart"
                 Layout.fillWidth: true
-                implicitHeight: 56
+                implicitHeight: 44
                 readonly property var values: root.mc.layerBytes
                 readonly property real maxValue: Math.max.apply(null, values.concat([1]))
                 Row {
