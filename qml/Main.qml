@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import Pareto.Bridge
 import Pareto.Theme
 
@@ -80,10 +81,21 @@ ApplicationWindow {
         function onNotification(message, error) { toasts.show(message, error) }
     }
 
+    FileDialog {
+        id: openDialog
+        title: qsTr("Open a GGUF model")
+        nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
+        onAccepted: window.workbench.openModel(selectedFile.toString(), false)
+    }
     Shortcut {
         sequences: [StandardKey.Open]
-        enabled: !window.workbench.kioskMode
-        onActivated: { window.workbench.page = "model"; window.workbench.model.close() }
+        enabled: !window.workbench.kioskMode && !window.workbench.model.busy
+        onActivated: openDialog.open()
+    }
+    Shortcut {  // the kiosk has no window chrome: Escape leaves full screen
+        sequence: "Escape"
+        enabled: window.workbench.kioskMode && window.visibility === Window.FullScreen
+        onActivated: window.showNormal()
     }
     Shortcut {
         sequences: [StandardKey.Quit]

@@ -16,6 +16,12 @@ Item {
     readonly property Generator generator: workbench.generator
     objectName: "playgroundPage"
 
+    Shortcut {
+        sequence: "Escape"
+        enabled: root.visible && root.generator.running
+        onActivated: root.generator.cancel()
+    }
+
     EmptyState {
         anchors.fill: parent
         visible: !root.generator.hasModel
@@ -92,7 +98,7 @@ Item {
                         TextArea {
                             id: promptArea
                             objectName: "promptInput"
-                            placeholderText: qsTr("Type a prompt — the model continues it.  Ctrl+Enter generates.")
+                            placeholderText: qsTr("Type a prompt — the model continues it.  Ctrl+Enter generates, Escape stops.")
                             text: root.generator.draft
                             onTextChanged: root.generator.draft = text
                             wrapMode: TextEdit.Wrap

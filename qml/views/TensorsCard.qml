@@ -25,9 +25,10 @@ Card {
         return Math.max(220, rest)
     }
     function expandFirst() {
-        // The global tensors and the first layer open, the rest closed.
-        tree.expand(0)
+        // The global tensors and the first layer open, the rest closed. expand()
+        // takes a view row: the later one first, before rows open above it.
         if (root.tensors.groupCount > 1) tree.expand(1)
+        tree.expand(0)
     }
 
     headerExtra: [
