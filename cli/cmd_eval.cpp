@@ -3,7 +3,6 @@
 // (engine/eval/kl_divergence.h, llama-perplexity's KL-divergence mode).
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -84,12 +83,9 @@ void print_text(const EvalOptions& o, const PerplexityResult& ppl, const std::op
 }
 
 int run_eval(const EvalOptions& o) {
-    if (!o.name.empty()) prof::validate_run_name(o.name);
-    if (!o.trace.empty() && std::filesystem::exists(o.trace)) {
-        const prof::TraceFile existing = prof::TraceFile::open(o.trace);
-        if (!o.name.empty() && existing.has_run(o.name))
-            fail(o.trace + " already has a run named '" + o.name + "' (choose another --name)");
-    }
+    // A bad name or an unusable trace is reported before minutes of work, not after.
+    if (!o.trace.empty()) prof::check_appendable(o.trace, o.name);
+    else if (!o.name.empty()) prof::validate_run_name(o.name);
     const auto model = Model::load(o.model);
     const auto base = o.base.empty() ? nullptr : Model::load(o.base);
     if (base) check_same_vocabulary(*model, *base);  // before reading and tokenizing the text

@@ -1,31 +1,14 @@
 #!/usr/bin/env bash
 # pareto-cli eval end to end: the PPL line alone, the KL block against a baseline
 # (stories260K F32 vs llama.cpp's Q8_0 and Q4_0 of it), --json, and clear errors.
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data=${PARETO_TEST_DATA:-$here/../../../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 base=$data/models/stories260K.gguf
 q8=$data/models/quantized/stories260K-Q8_0.gguf
 q4=$data/models/quantized/stories260K-Q4_0.gguf
 qwen=$data/models/tiny-fixtures/tiny-qwen2-f32.gguf
 text=$data/data/tinystories/tinystories_validation_head.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-for f in "$base" "$q8" "$q4" "$qwen" "$text"; do
-  if [[ ! -f $f ]]; then
-    if [[ ${CI:-} == true ]]; then echo "FAIL: test data missing: $f (CI=true requires it)"; exit 1; fi
-    echo "SKIP: test data missing: $f (set PARETO_TEST_DATA)"; exit 0
-  fi
-done
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+require_data "$base" "$q8" "$q4" "$qwen" "$text"
 value() { sed -n "s/^$2 *= *\([-0-9.]*\).*/\1/p" "$1"; }  # value FILE KEY: the number after "KEY ="
 less() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$1" "$2"; }
 args=(-f "$text" -c 128 --chunks 10 -t 2)
@@ -101,5 +84,4 @@ check "the stored PPL is the printed one" contains "$tmp/ts.out" "PPL = $ppl_lin
 check "the stored record has the KL block" contains "$tmp/ts.out" "same top token"
 expect_error "eval --trace with a taken name" "already has a run named" eval -m "$q4" --base "$base" "${args[@]}" --trace "$tmp/t.h5" --name q4-vs-f32
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -2,29 +2,13 @@
 # pareto-cli on HuggingFace folders end to end: convert GGUF -> HF folder -> GGUF, every
 # command on the folder, llama.cpp on the converted GGUF (when a build is found),
 # run --chat, and clear errors for damaged folders.
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data=${PARETO_TEST_DATA:-$here/../../../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 model=$data/models/stories260K.gguf
 qwen=$data/models/tiny-fixtures/tiny-qwen2-f32.gguf
 text=$data/data/tinystories/tinystories_validation_head.txt
 golden=$data/golden/stories260K-greedy.json
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-if [[ ! -f $model || ! -f $qwen || ! -f $text || ! -f $golden ]]; then
-  if [[ ${CI:-} == true ]]; then echo "FAIL: test data missing under $data (CI=true requires it)"; exit 1; fi
-  echo "SKIP: test data missing under $data (set PARETO_TEST_DATA)"; exit 0
-fi
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
-lacks() { ! grep -qF -- "$2" "$1"; }
+require_data "$model" "$qwen" "$text" "$golden"
 expected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cases"][0]["greedy_text"])' "$golden")
 
 # GGUF -> HF folder
@@ -123,5 +107,4 @@ cp -r "$tmp/hf" "$tmp/badcfg"
 sed -i 's/"hidden_size": 64,//' "$tmp/badcfg/config.json"
 expect_error "config.json without hidden_size" "required key 'hidden_size' is missing" run -m "$tmp/badcfg" -p hi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
