@@ -216,7 +216,9 @@ int run_bench(const BenchOptions& o) {
         n_params = model->tensors().total_elements();
         weight_bytes = model->weight_bytes();
         label = std::filesystem::path(o.model).stem().string();
-        type_name = gguf_file_type_name(model->gguf() ? model->gguf()->get_int("general.file_type", -1) : -1);
+        // Other sources (HuggingFace folders) have no file type: name the weights' type.
+        type_name = model->gguf() ? gguf_file_type_name(model->gguf()->get_int("general.file_type", -1))
+                                  : std::string(dtype_name(model->weights().layers.at(0).wq.type));
         if (o.n_prompt + o.n_gen > 0) {
             SessionParams sp = session_default_params();
             sp.n_threads = o.threads;

@@ -1,12 +1,16 @@
 // pareto-cli info: what a model file holds — architecture, hyperparameters,
 // tokenizer, and every tensor grouped by layer with its type and bytes.
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 
 #include "cli/commands.h"
 #include "format/gguf.h"
 #include "model/config.h"
+#include "model/hf_model.h"
+#include "model/model.h"
+#include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
 
@@ -27,13 +31,9 @@ std::string group_of(const std::string& name) {
     return "global";
 }
 
-int run_info(const InfoOptions& o) {
-    const GgufFile f = GgufFile::open(o.model);
-    std::printf("file:           %s\n", f.path().c_str());
-    std::printf("format:         GGUF v%u, %zu metadata keys, %zu tensors, %s\n", f.version(), f.metadata().size(),
-                f.tensors().size(), format_bytes(static_cast<double>(f.file_size())).c_str());
-
-    const ModelConfig c = read_config(f);
+// Architecture, tokenizer and tensors, whatever the file format.
+void print_model(const ModelConfig& c, const Tokenizer& tok, const std::vector<GgufTensor>& tensors, bool has_output,
+                 const std::function<void()>& print_metadata) {
     std::printf("\narchitecture:   %s%s%s\n", c.arch_name.c_str(), c.name.empty() ? "" : "  name: ", c.name.c_str());
     std::printf("layers:         %lld\n", static_cast<long long>(c.n_layer));
     std::printf("hidden size:    %lld\n", static_cast<long long>(c.n_embd));
@@ -45,26 +45,31 @@ int run_info(const InfoOptions& o) {
                 static_cast<long long>(c.rope_dim), static_cast<double>(c.rope_theta),
                 c.rope_scaling == RopeScaling::None ? "" : c.rope_scaling == RopeScaling::Linear ? ", linear scaling" : ", yarn scaling");
     std::printf("rms eps:        %g\n", static_cast<double>(c.rms_eps));
-    std::printf("output:         %s\n", f.find_tensor("output.weight") ? "separate matrix" : "tied to token_embd");
+    std::printf("output:         %s\n", has_output ? "separate matrix" : "tied to token_embd");
 
-    const auto tok = Tokenizer::from_gguf(f);
-    std::printf("\ntokenizer:      %s (pre: %s), %zu tokens", std::string(tok->model_name()).c_str(),
-                tok->pre_name().c_str(), tok->vocab_size());
-    if (tok->bos()) std::printf(", BOS %d '%s'", *tok->bos(), tok->token_text(*tok->bos()).c_str());
-    if (tok->eos()) std::printf(", EOS %d '%s'", *tok->eos(), tok->token_text(*tok->eos()).c_str());
-    std::printf(", adds BOS: %s\n", tok->add_bos_default() ? "yes" : "no");
-
-    if (o.metadata) {
-        std::printf("\nmetadata:\n");
-        for (const auto& [key, value] : f.metadata()) std::printf("  %-44s %s\n", key.c_str(), value.to_display().c_str());
+    std::printf("\ntokenizer:      %s (pre: %s), %zu tokens", std::string(tok.model_name()).c_str(),
+                tok.pre_name().c_str(), tok.vocab_size());
+    if (tok.bos()) std::printf(", BOS %d '%s'", *tok.bos(), tok.token_text(*tok.bos()).c_str());
+    if (tok.eos()) std::printf(", EOS %d '%s'", *tok.eos(), tok.token_text(*tok.eos()).c_str());
+    std::printf(", adds BOS: %s\n", tok.add_bos_default() ? "yes" : "no");
+    if (!tok.chat_template().empty()) {
+        std::string family;
+        try {
+            family = ChatTemplate::for_tokenizer(tok).description();
+        } catch (const Error&) {
+            family = "not recognised";
+        }
+        std::printf("chat template:  %s\n", family.c_str());
     }
+
+    if (print_metadata) print_metadata();
 
     // Tensors grouped by layer, in file order within a group.
     std::map<std::string, std::vector<const GgufTensor*>> groups;
     std::map<std::string, std::pair<size_t, uint64_t>> by_type;  // bytes, params
     uint64_t params = 0;
     size_t bytes = 0;
-    for (const auto& t : f.tensors()) {
+    for (const auto& t : tensors) {
         groups[group_of(t.name)].push_back(&t);
         auto& bt = by_type[std::string(dtype_name(t.type))];
         bt.first += t.n_bytes;
@@ -91,6 +96,29 @@ int run_info(const InfoOptions& o) {
     std::printf("total:           %llu params, %s of weights (%.2f bits per weight)\n",
                 static_cast<unsigned long long>(params), format_bytes(static_cast<double>(bytes)).c_str(),
                 params ? 8.0 * static_cast<double>(bytes) / static_cast<double>(params) : 0.0);
+}
+
+int run_info(const InfoOptions& o) {
+    if (is_hf_checkpoint(o.model)) {
+        // A HuggingFace folder: what the loader makes of it (tensors under GGUF names).
+        const auto model = Model::load(o.model);
+        std::printf("file:           %s\n", o.model.c_str());
+        std::printf("format:         HuggingFace checkpoint (safetensors), %zu tensors, %s\n",
+                    model->tensors().tensors().size(), format_bytes(static_cast<double>(model->weight_bytes())).c_str());
+        print_model(model->config(), model->tokenizer(), model->tensors().tensors(), !model->config().tied_output, nullptr);
+        return 0;
+    }
+    const GgufFile f = GgufFile::open(o.model);
+    std::printf("file:           %s\n", f.path().c_str());
+    std::printf("format:         GGUF v%u, %zu metadata keys, %zu tensors, %s\n", f.version(), f.metadata().size(),
+                f.tensors().size(), format_bytes(static_cast<double>(f.file_size())).c_str());
+    const ModelConfig c = read_config(f);
+    const auto tok = Tokenizer::from_gguf(f);
+    print_model(c, *tok, f.tensors(), f.find_tensor("output.weight") != nullptr, [&] {
+        if (!o.metadata) return;
+        std::printf("\nmetadata:\n");
+        for (const auto& [key, value] : f.metadata()) std::printf("  %-44s %s\n", key.c_str(), value.to_display().c_str());
+    });
     return 0;
 }
 
@@ -99,7 +127,7 @@ int run_info(const InfoOptions& o) {
 Command add_info(CLI::App& app) {
     auto o = std::make_shared<InfoOptions>();
     CLI::App* sub = app.add_subcommand("info", "Show a model's architecture, tokenizer and tensors");
-    sub->add_option("-m,--model", o->model, "Model file (GGUF)")->required();
+    sub->add_option("-m,--model", o->model, "Model: a GGUF file or a HuggingFace folder")->required();
     sub->add_flag("--metadata", o->metadata, "Also list every metadata key");
     return [o] { return run_info(*o); };
 }

@@ -39,7 +39,7 @@ int run_perplexity(const PerplexityOptions& o) {
                 model->path().c_str(), o.text_file.c_str(), static_cast<long long>(r.n_text_tokens),
                 static_cast<long long>(r.n_chunks), static_cast<long long>(o.n_ctx),
                 static_cast<long long>(r.n_scored), s);
-    std::printf("PPL = %.4f +/- %.5f\n", r.ppl, r.ppl_error);
+    std::printf("%s\n", format_ppl(r.ppl, r.ppl_error).c_str());
     return 0;
 }
 

@@ -2,7 +2,6 @@
 // time and bytes went, and append the run to an HDF5 trace.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
@@ -34,12 +33,8 @@ struct ProfileOptions {
 
 int run_profile(const ProfileOptions& o) {
     // A bad name or an unusable trace is reported before minutes of work, not after.
-    if (!o.name.empty()) prof::validate_run_name(o.name);
-    if (!o.trace.empty() && std::filesystem::exists(o.trace)) {
-        const prof::TraceFile existing = prof::TraceFile::open(o.trace);
-        if (!o.name.empty() && existing.has_run(o.name))
-            fail(o.trace + " already has a run named '" + o.name + "' (choose another --name)");
-    }
+    if (!o.trace.empty()) prof::check_appendable(o.trace, o.name);
+    else if (!o.name.empty()) prof::validate_run_name(o.name);
     const auto model = Model::load(o.model);
     prof::ProfileParams pp = prof::profile_default_params();
     pp.prompt = o.prompt;

@@ -1,9 +1,11 @@
 // pareto-cli tokenize: the token ids of a text, as "[1, 2, 3]" on one line.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
 #include "format/gguf.h"
+#include "model/hf_model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace pareto::cli {
@@ -17,9 +19,19 @@ struct TokenizeCliOptions {
     bool show_pieces = false;
 };
 
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+    if (is_hf_checkpoint(path)) {
+        std::error_code ec;
+        const bool dir = std::filesystem::is_directory(path, ec);
+        const std::string folder = dir ? path : std::filesystem::path(path).parent_path().string();
+        return Tokenizer::from_hf_dir(folder.empty() ? "." : folder);
+    }
+    const GgufFile f = GgufFile::open(path);
+    return Tokenizer::from_gguf(f);
+}
+
 int run_tokenize(const TokenizeCliOptions& o) {
-    const GgufFile f = GgufFile::open(o.model);
-    const auto tok = Tokenizer::from_gguf(f);
+    const auto tok = load_tokenizer(o.model);
     TokenizeOptions opt;
     opt.add_bos = !o.no_bos && tok->add_bos_default();
     opt.parse_special = o.parse_special;
@@ -37,7 +49,7 @@ int run_tokenize(const TokenizeCliOptions& o) {
 Command add_tokenize(CLI::App& app) {
     auto o = std::make_shared<TokenizeCliOptions>();
     CLI::App* sub = app.add_subcommand("tokenize", "Print the token ids of a text");
-    sub->add_option("-m,--model", o->model, "Model or vocabulary file (GGUF)")->required();
+    sub->add_option("-m,--model", o->model, "Model or vocabulary file (GGUF), or a HuggingFace folder")->required();
     sub->add_option("text", o->text, "Text to tokenize")->required();
     sub->add_flag("--no-bos", o->no_bos, "Do not prepend the BOS token");
     sub->add_flag("--special", o->parse_special, "Recognise special-token text such as <|im_start|>");

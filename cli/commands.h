@@ -13,15 +13,19 @@ Command add_info(CLI::App& app);
 Command add_tokenize(CLI::App& app);
 Command add_run(CLI::App& app);
 Command add_perplexity(CLI::App& app);
+Command add_eval(CLI::App& app);
 Command add_synth(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_compress(CLI::App& app);
 Command add_sensitivity(CLI::App& app);
 Command add_profile(CLI::App& app);
 Command add_trace(CLI::App& app);
+Command add_convert(CLI::App& app);
 
 // Shared helpers.
 std::string read_file_text(const std::string& path);
 std::string format_bytes(double bytes);
+// "PPL = X +/- Y": the line scripts read from `perplexity` and `eval`.
+std::string format_ppl(double ppl, double error);
 
 }  // namespace pareto::cli

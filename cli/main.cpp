@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     reg(pareto::cli::add_tokenize);
     reg(pareto::cli::add_run);
     reg(pareto::cli::add_perplexity);
+    reg(pareto::cli::add_eval);
     reg(pareto::cli::add_synth);
     reg(pareto::cli::add_bench);
     reg(pareto::cli::add_compress);
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
 #endif
     reg(pareto::cli::add_profile);
     reg(pareto::cli::add_trace);
+    reg(pareto::cli::add_convert);
 
     try {
         app.parse(argc, argv);

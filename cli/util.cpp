@@ -30,4 +30,10 @@ std::string format_bytes(double bytes) {
     return buf;
 }
 
+std::string format_ppl(double ppl, double error) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "PPL = %.4f +/- %.5f", ppl, error);
+    return buf;
+}
+
 }  // namespace pareto::cli

@@ -562,6 +562,15 @@ void validate_run_name(const std::string& name) {
     }
 }
 
+void check_appendable(const std::string& path, const std::string& name) {
+    if (!name.empty()) validate_run_name(name);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return;
+    const TraceFile existing = TraceFile::open(path);
+    if (!name.empty() && existing.has_run(name))
+        fail(path + " already has a run named '" + name + "' (choose another name)");
+}
+
 // ---- TraceFile ---------------------------------------------------------------
 
 TraceFile TraceFile::open(const std::string& path) {

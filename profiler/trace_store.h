@@ -63,4 +63,8 @@ std::string append_run(const std::string& path, const Run& run);
 // Checks a run name: 1..128 printable characters, no '/', not "." or "..".
 void validate_run_name(const std::string& name);
 
+// Throws what append_run would for `name` (empty: a default name) before any work is
+// done: an invalid name, an existing file that is not a readable trace, a name taken.
+void check_appendable(const std::string& path, const std::string& name);
+
 }  // namespace pareto::prof

@@ -8,6 +8,15 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev libeigen3-dev
   libhdf5-dev python3-h5py python3-numpy
+  # The workbench (gui/, qml/): Qt 6.4 with Qt Quick, Controls, Dialogs and Charts;
+  # the QML modules it imports at run time; the offscreen and X11 platform plugins;
+  # Xvfb for running it on a machine without a display.
+  qt6-base-dev qt6-declarative-dev qt6-charts-dev qt6-qpa-plugins libgl-dev
+  qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+  qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtquick-dialogs
+  qml6-module-qtquick-shapes qml6-module-qtqml-workerscript qml6-module-qt-labs-platform
+  qml6-module-qtcharts qml6-module-qttest
+  fonts-dejavu-core xvfb xauth
 )
 
 # With foreign architectures enabled (scripts/install-deps-aarch64.sh) dpkg-query

@@ -6,9 +6,12 @@
 // the two next-token distributions.
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "eval/perplexity.h"
+#include "eval/scoring.h"
 #include "model/model.h"
 
 namespace pareto {
@@ -39,5 +42,40 @@ struct KlResult {
 // the same tokens), or the text is too short for one chunk.
 KlResult evaluate_against_baseline(const Model& model, const Model& base, const std::string& text,
                                    const KlParams& params);
+
+// Throws pareto::Error naming both files unless `model` and `base` have the same
+// vocabulary: logit count, tokenizer algorithm, token texts, and BOS handling.
+void check_same_vocabulary(const Model& model, const Model& base);
+
+// One scored position: the two models' next-token distributions compared.
+struct PositionComparison {
+    double kl = 0;           // KL(base || model) = sum_v p_base(v) (log p_base(v) - log p_model(v)), nats
+    double logp_model = 0;   // log p_model(next token)
+    double logp_base = 0;    // log p_base(next token)
+    bool same_top = false;   // both argmaxes (first index on ties) are the same token
+};
+// base_logits, model_logits: [n_vocab] raw logits; `next` is the text's next token.
+// Everything is computed in double from the F32 logits, so identical logits give
+// exactly kl 0 and equal probabilities.
+PositionComparison compare_position(std::span<const float> base_logits, std::span<const float> model_logits,
+                                    TokenId next);
+
+// The statistics of KlResult over any number of positions: running sums for the
+// means, and one float per position for the exact KL percentiles (linear
+// interpolation between order statistics, as llama-perplexity reports them).
+class KlStatistics {
+public:
+    void reserve(int64_t n_positions) { kl_values_.reserve(static_cast<size_t>(n_positions)); }
+    void add(const PositionComparison& position);
+    // Every field of KlResult except the n_chunks and n_text_tokens of model and base.
+    KlResult result() const;
+
+private:
+    std::vector<float> kl_values_;  // [positions added]
+    double kl_sum_ = 0, kl_sum2_ = 0, kl_max_ = 0;
+    NllStats nll_model_, nll_base_;
+    double dp_sum_ = 0, dp_sum2_ = 0;  // of p_model(next) - p_base(next)
+    int64_t n_same_top_ = 0;
+};
 
 }  // namespace pareto

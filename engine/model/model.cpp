@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/hf_model.h"
 #include "util/error.h"
 
 namespace pareto {
@@ -52,6 +53,7 @@ std::vector<float> vector_f32(const TensorSet& f, const std::string& name, int64
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::string& path) {
+    if (is_hf_checkpoint(path)) return load_hf_model(path);
     auto file = std::make_shared<const GgufFile>(GgufFile::open(path));
     ModelConfig config = read_config(*file);
     std::shared_ptr<const Tokenizer> tokenizer = Tokenizer::from_gguf(*file);

@@ -37,8 +37,10 @@ struct ModelWeights {
 
 class Model {
 public:
-    // Opens a GGUF model: config, tokenizer and weight views. Throws pareto::Error
-    // naming the file and the problem (missing tensor, wrong shape, unsupported type).
+    // Opens a model: a GGUF file, or a HuggingFace checkpoint (a folder, its
+    // config.json or a .safetensors file; model/hf_model.h). Config, tokenizer and
+    // weight views. Throws pareto::Error naming the file and the problem (missing
+    // tensor, wrong shape, unsupported type).
     static std::unique_ptr<Model> load(const std::string& path);
 
     // A model from parts any loader or transformation produced: a HuggingFace

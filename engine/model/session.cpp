@@ -11,6 +11,10 @@ namespace {
 
 constexpr int64_t kDefaultMaxCtx = 4096;
 
+int64_t resolved_n_ctx(const ModelConfig& cfg, const SessionParams& params) {
+    return params.n_ctx > 0 ? params.n_ctx : std::min(cfg.n_ctx_train, kDefaultMaxCtx);
+}
+
 // YaRN: the dimension index below which rotations are extrapolated and above which
 // they are interpolated, from the number of full rotations over the original context.
 double yarn_corr_dim(int64_t n_dims, int64_t n_ctx_orig, double n_rot, double base) {
@@ -21,9 +25,24 @@ double yarn_corr_dim(int64_t n_dims, int64_t n_ctx_orig, double n_rot, double ba
 
 SessionParams session_default_params() { return SessionParams{}; }
 
+SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& params) {
+    SessionFootprint f;
+    f.n_ctx = resolved_n_ctx(cfg, params);
+    f.n_threads = params.n_threads > 0 ? params.n_threads : ThreadPool::hardware_threads();
+    const auto n_ctx = static_cast<size_t>(f.n_ctx);
+    const auto nb = static_cast<size_t>(std::clamp<int64_t>(params.n_batch, 1, f.n_ctx));
+    f.kv_cache_bytes = 2 * static_cast<size_t>(cfg.n_layer) * n_ctx * static_cast<size_t>(cfg.kv_dim()) * sizeof(float);
+    // The buffers of the constructor below, in its order.
+    const size_t floats = n_ctx * static_cast<size_t>(cfg.rope_dim / 2) * 2 +
+                          nb * static_cast<size_t>(2 * cfg.n_embd + 2 * cfg.q_dim() + 2 * cfg.kv_dim() + 2 * cfg.n_ff) +
+                          static_cast<size_t>(f.n_threads) * n_ctx + static_cast<size_t>(cfg.n_vocab);
+    f.scratch_bytes = floats * sizeof(float);
+    return f;
+}
+
 Session::Session(const Model& model, SessionParams params)
     : model_(model), cfg_(model.config()) {
-    n_ctx_ = params.n_ctx > 0 ? params.n_ctx : std::min(cfg_.n_ctx_train, kDefaultMaxCtx);
+    n_ctx_ = resolved_n_ctx(cfg_, params);
     if (n_ctx_ > (int64_t{1} << 24)) fail("context length " + std::to_string(n_ctx_) + " is too large");
     n_batch_ = std::clamp<int64_t>(params.n_batch, 1, n_ctx_);
     if (params.n_threads < 0 || params.n_threads > 1024)

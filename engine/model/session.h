@@ -20,6 +20,18 @@ struct SessionParams {
 };
 SessionParams session_default_params();
 
+// What a Session over `cfg` with `params` allocates, known before it exists (the
+// workbench shows it before a model is loaded). The KV cache and the F32 scratch are
+// exact; the activation conversion buffers are not included (they depend on the
+// weight types and are a few percent of the scratch).
+struct SessionFootprint {
+    int64_t n_ctx = 0;          // the context the session would have (params.n_ctx resolved)
+    int n_threads = 0;          // the threads it would have (params.n_threads resolved)
+    size_t kv_cache_bytes = 0;  // K and V, F32: 2 x n_layer x n_ctx x kv_dim x 4
+    size_t scratch_bytes = 0;   // activations for n_batch tokens, attention scores, logits, RoPE tables
+};
+SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& params);
+
 class Session {
 public:
     explicit Session(const Model& model, SessionParams params = session_default_params());

@@ -1,6 +1,7 @@
 // Byte-level BPE ("gpt2" vocabularies): a pre-tokenizer cuts the text into words,
 // each word's bytes are spelled with GPT-2's printable byte alphabet, and adjacent
 // symbols merge in the order of the merge list.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <limits>
@@ -60,6 +61,18 @@ public:
     }
 
     std::string_view model_name() const override { return "gpt2"; }
+
+    std::vector<std::pair<TokenId, TokenId>> merge_pairs() const override {
+        std::vector<std::pair<int32_t, std::pair<TokenId, TokenId>>> ranked;
+        ranked.reserve(merges_.size());
+        for (const auto& [key, m] : merges_)
+            ranked.push_back({m.rank, {static_cast<TokenId>(key >> 32), static_cast<TokenId>(key & 0xffffffffu)}});
+        std::sort(ranked.begin(), ranked.end());
+        std::vector<std::pair<TokenId, TokenId>> out;
+        out.reserve(ranked.size());
+        for (const auto& r : ranked) out.push_back(r.second);
+        return out;
+    }
 
     std::vector<TokenId> encode(std::string_view text, TokenizeOptions options) const override {
         std::vector<TokenId> out;

@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "util/error.h"
@@ -155,6 +156,21 @@ std::string PreTokenizer::known_families() {
     std::string s;
     for (const Family& f : families()) s += (s.empty() ? "" : ", ") + std::string(f.name);
     return s;
+}
+
+std::vector<std::string> PreTokenizer::patterns_of(std::string_view family) {
+    const Family* f = find_family(family);
+    if (!f) fail("unknown pre-tokenizer '" + std::string(family) + "' (known: " + known_families() + ")");
+    return std::vector<std::string>(f->steps.begin(), f->steps.end());
+}
+
+std::optional<std::string> PreTokenizer::family_of(const std::vector<std::string>& patterns) {
+    // The first family listed wins among aliases; "default" is only an alias of GPT-2's.
+    for (const Family& f : families()) {
+        if (std::string_view(f.name) == "default" || f.steps.size() != patterns.size()) continue;
+        if (std::equal(patterns.begin(), patterns.end(), f.steps.begin())) return std::string(f.name);
+    }
+    return std::nullopt;
 }
 
 std::vector<std::string_view> PreTokenizer::split(std::string_view text) const {

@@ -31,6 +31,11 @@ public:
 
     std::string_view model_name() const override { return "llama"; }
 
+    float token_score(TokenId id) const override {
+        check_id(id);
+        return scores_[static_cast<size_t>(id)];
+    }
+
     std::vector<TokenId> encode(std::string_view text, TokenizeOptions options) const override {
         std::vector<TokenId> out;
         if (options.add_bos && add_bos_ && bos_) out.push_back(*bos_);

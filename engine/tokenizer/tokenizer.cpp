@@ -55,6 +55,7 @@ void Tokenizer::init_vocab(detail::VocabSpec& spec) {
     add_bos_ = spec.add_bos && bos_.has_value();
     add_eos_ = spec.add_eos && eos_.has_value();
     add_space_prefix_ = spec.add_space_prefix;
+    chat_template_ = std::move(spec.chat_template);
     index_ = std::make_shared<const detail::VocabIndex>(tokens_, kinds_);
 
     // End of generation: EOS, ids the metadata names, and the chat formats'
@@ -91,6 +92,11 @@ std::optional<TokenId> Tokenizer::find_token(std::string_view text) const {
     const auto it = index_->by_text.find(text);
     if (it == index_->by_text.end()) return std::nullopt;
     return it->second;
+}
+
+float Tokenizer::token_score(TokenId id) const {
+    check_id(id);
+    return 0.0f;
 }
 
 bool Tokenizer::is_end_of_generation(TokenId id) const {
@@ -281,6 +287,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
         spec.add_bos = f.get_bool(key("add_bos_token"), bos_family);
     }
     spec.add_eos = f.get_bool(key("add_eos_token"), false);
+    spec.chat_template = f.get_string("tokenizer.chat_template", "");
 
     return spm ? detail::make_spm_tokenizer(std::move(spec)) : detail::make_bpe_tokenizer(std::move(spec));
 }

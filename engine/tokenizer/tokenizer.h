@@ -1,6 +1,6 @@
 #pragma once
 // Text <-> token ids. Built from GGUF metadata (tokenizer.ggml.*) or from a
-// HuggingFace vocab.json + merges.txt pair. Two algorithms:
+// HuggingFace folder (tokenizer.json, or vocab.json + merges.txt). Two algorithms:
 //   - "llama": SentencePiece-style BPE over scores with byte fallback (llama family);
 //   - "gpt2":  byte-level BPE over merge ranks after a pre-tokenizer regex
 //              (llama-bpe, qwen2, deepseek-llm, deepseek-coder, deepseek-r1-qwen, gpt-2).
@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pareto {
@@ -45,6 +46,12 @@ public:
     // A HuggingFace byte-level BPE: vocab.json + merges.txt in `dir` (tokenizer_config.json
     // there is read for special tokens when present). `pre` names the pre-tokenizer family.
     static std::unique_ptr<Tokenizer> from_hf_vocab_merges(const std::string& dir, const std::string& pre = "qwen2");
+    // A HuggingFace tokenizer folder: tokenizer.json when present (byte-level BPE, or
+    // Llama's SentencePiece-style BPE with byte fallback), else vocab.json + merges.txt
+    // with the `pre` family; then tokenizer_config.json (special tokens, add_bos, chat
+    // template) and generation_config.json (end-of-generation ids) when present.
+    // Throws pareto::Error naming the file and the key it cannot use.
+    static std::unique_ptr<Tokenizer> from_hf_dir(const std::string& dir, const std::string& pre = "qwen2");
 
     // Thread-safe: encoding keeps no state between calls.
     virtual std::vector<TokenId> encode(std::string_view text, TokenizeOptions options = {}) const = 0;
@@ -78,6 +85,15 @@ public:
     bool is_end_of_generation(TokenId id) const;
     const std::vector<TokenId>& end_of_generation_ids() const { return eog_; }
 
+    // The Jinja chat template the model was published with (GGUF
+    // tokenizer.chat_template, or tokenizer_config.json's chat_template); "" if none.
+    const std::string& chat_template() const { return chat_template_; }
+
+    // For writers of other formats. SentencePiece merge scores (0 for byte-level BPE);
+    // byte-level BPE merges that can apply, best first (empty for SentencePiece).
+    virtual float token_score(TokenId id) const;
+    virtual std::vector<std::pair<TokenId, TokenId>> merge_pairs() const { return {}; }
+
 protected:
     Tokenizer() = default;
     // Takes the vocabulary shared by both algorithms out of `spec` and builds the
@@ -100,6 +116,7 @@ protected:
     bool add_bos_ = true;
     bool add_eos_ = false;
     bool add_space_prefix_ = false;
+    std::string chat_template_;
     // shared_ptr because VocabIndex is only declared here and the destructor is inline.
     std::shared_ptr<const detail::VocabIndex> index_;
 };

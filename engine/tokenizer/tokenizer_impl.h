@@ -24,6 +24,7 @@ struct VocabSpec {
     bool add_bos = false;
     bool add_eos = false;
     bool add_space_prefix = false;
+    std::string chat_template;
 };
 
 std::unique_ptr<Tokenizer> make_spm_tokenizer(VocabSpec spec);

@@ -1,26 +1,11 @@
 #!/usr/bin/env bash
 # pareto-cli end to end: the subcommands and output formats scripts depend on,
 # and clear errors (stderr, non-zero exit, nothing on stdout) for bad input.
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data=${PARETO_TEST_DATA:-$here/../../../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 model=$data/models/stories260K.gguf
 text=$data/data/tinystories/tinystories_validation_head.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-if [[ ! -f $model || ! -f $text ]]; then
-  if [[ ${CI:-} == true ]]; then echo "FAIL: test data missing under $data (CI=true requires it)"; exit 1; fi
-  echo "SKIP: test data missing under $data (set PARETO_TEST_DATA)"; exit 0
-fi
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+require_data "$model" "$text"
 
 # info
 "$cli" info -m "$model" >"$tmp/info.out" 2>"$tmp/info.err"; rc=$?
@@ -70,5 +55,4 @@ expect_error "missing text file" "cannot open" perplexity -m "$model" -f "$tmp/n
 printf 'Once upon a time there was a cat.' >"$tmp/short.txt"
 expect_error "text too short" "needs at least" perplexity -m "$model" -f "$tmp/short.txt" -c 128
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -3,18 +3,7 @@
 # bench's md/json/csv outputs carry the fields scripts read, the bandwidth probe
 # prints GB/s, and bad input gives a clear error (stderr, non-zero exit, no stdout).
 # Needs no fixtures: every model here is synthesized.
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
-matches() { grep -qE -- "$2" "$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # synth
 "$cli" synth --preset tiny --type F16 --seed 3 -t 2 -o "$tmp/tiny.gguf" >"$tmp/synth.out" 2>"$tmp/synth.err"; rc=$?
@@ -121,5 +110,4 @@ expect_error "bench: bad format" "unknown output format 'xml'" bench -m "$tmp/ti
 expect_error "bench: nothing to do" "nothing to measure" bench -m "$tmp/tiny.gguf" -p 0 -n 0
 expect_error "bench: no model" "no model" bench -p 8
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

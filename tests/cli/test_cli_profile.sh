@@ -1,25 +1,10 @@
 #!/usr/bin/env bash
 # pareto-cli profile and trace end to end: tables, the HDF5 trace, exports that
 # other tools parse, comparisons, and clear errors that leave the trace intact.
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data=${PARETO_TEST_DATA:-$here/../../../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 model=$data/models/stories260K.gguf
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-if [[ ! -f $model ]]; then
-  if [[ ${CI:-} == true ]]; then echo "FAIL: test data missing under $data (CI=true requires it)"; exit 1; fi
-  echo "SKIP: test data missing under $data (set PARETO_TEST_DATA)"; exit 0
-fi
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+require_data "$model"
 trace=$tmp/t.h5
 
 # profile: tables on stdout, the run appended to the trace
@@ -81,5 +66,4 @@ expect_error "bad phase" "--phase must be" trace compare "$trace" base run-2 --p
 expect_error "export with no output" "nothing to export" trace export "$trace" base
 check "errors left the trace untouched" test "$(sha256sum <"$trace")" == "$sum_before"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

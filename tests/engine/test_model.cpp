@@ -195,6 +195,26 @@ TEST(Stories260K, ContextOverflowIsAnError) {
     EXPECT_THROW(s.eval(std::vector<TokenId>{-1}), Error);
 }
 
+// The footprint known before loading (the workbench's memory estimate) is what the
+// session then allocates: the KV cache exactly, the scratch except the activation
+// conversion buffers (stories260K's F32 weights use none).
+TEST(Stories260K, FootprintMatchesTheSession) {
+    PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
+    const auto model = Model::load(model_path);
+    for (const int64_t n_ctx : {int64_t{0}, int64_t{64}, int64_t{200}}) {
+        SessionParams p = session_default_params();
+        p.n_ctx = n_ctx;
+        p.n_threads = 3;
+        p.n_batch = 32;
+        const SessionFootprint f = session_footprint(model->config(), p);
+        Session s(*model, p);
+        EXPECT_EQ(f.n_ctx, s.n_ctx());
+        EXPECT_EQ(f.n_threads, s.pool().size());
+        EXPECT_EQ(f.kv_cache_bytes, s.kv_cache_bytes()) << "n_ctx " << n_ctx;
+        EXPECT_EQ(f.scratch_bytes, s.scratch_bytes()) << "n_ctx " << n_ctx;
+    }
+}
+
 TEST(Llama2TinyRandom, F16ModelLoadsAndGenerates) {
     PARETO_REQUIRE_DATA(model_path, "models/llama-2-tiny-random.gguf");
     const auto model = Model::load(model_path);

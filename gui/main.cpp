@@ -1,0 +1,138 @@
+// pareto: the Qt Quick workbench. QApplication (not QGuiApplication) because Qt
+// Charts in QML draws through the widgets' graphics view.
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QIcon>
+#include <QQmlApplicationEngine>
+#include <QQmlContext>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "gui/app_options.h"
+#include "gui/screenshot_driver.h"
+#include "gui/workbench.h"
+
+Q_IMPORT_QML_PLUGIN(Pareto_BridgePlugin)
+Q_IMPORT_QML_PLUGIN(ParetoPlugin)
+Q_IMPORT_QML_PLUGIN(Pareto_ThemePlugin)
+Q_IMPORT_QML_PLUGIN(Pareto_StylePlugin)
+
+using namespace pareto::gui;
+
+namespace {
+
+QStringList program_args(int argc, char** argv) {
+    QStringList args;
+    for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    return args;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    AppOptions options;
+    QString help;
+    const QString problem = parse_app_options(program_args(argc, argv), options, &help);
+    if (!problem.isEmpty()) {
+        std::fprintf(stderr, "pareto: %s\n(see pareto --help)\n", qPrintable(problem));
+        return 2;
+    }
+    if (options.help) {
+        std::fputs(qPrintable(help), stdout);
+        return 0;
+    }
+    const bool headless = !options.screenshot.isEmpty();
+    if (headless) {
+        // Screenshots need no display and no GPU: the offscreen platform and Qt
+        // Quick's software renderer, unless the caller chose otherwise.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+        if (qEnvironmentVariableIsEmpty("QT_QUICK_BACKEND")) qputenv("QT_QUICK_BACKEND", "software");
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("pareto"));
+    // No organization: data in ~/.local/share/pareto (settings: see Workbench).
+    QApplication::setOrganizationName(QString());
+    QApplication::setApplicationVersion(QStringLiteral(PARETO_VERSION));
+    if (options.version) {
+        std::printf("pareto %s\n", PARETO_VERSION);
+        return 0;
+    }
+    QQuickStyle::setStyle(QStringLiteral("Pareto.Style"));
+
+    // Screenshots neither read nor write the user's settings (reproducible images)
+    // and keep demo models in a throwaway folder, unless told otherwise.
+    std::unique_ptr<QTemporaryDir> scratch;
+    QString settings_file = options.settings;
+    if (headless && settings_file.isEmpty()) {
+        scratch = std::make_unique<QTemporaryDir>();
+        settings_file = scratch->filePath(QStringLiteral("settings.ini"));
+    }
+    Workbench workbench(settings_file, {});
+    workbench.setThreads(options.threads);
+    workbench.setKioskMode(options.kiosk);
+    if (!options.page.isEmpty()) workbench.setPage(options.page);
+    else if (!options.prompt.isEmpty()) workbench.setPage(QStringLiteral("playground"));
+    Generator* gen = workbench.generator();
+    if (options.n_predict) gen->setNPredict(*options.n_predict);
+    if (options.temperature) gen->setTemperature(*options.temperature);
+    if (options.seed) {
+        gen->setSeed(*options.seed);
+        gen->setRandomSeed(false);
+    }
+    if (!options.prompt.isEmpty()) gen->setDraft(options.prompt);
+    if (options.kiosk_pause_ms >= 0) workbench.kiosk()->setPauseMs(options.kiosk_pause_ms);
+    if (options.ctx > 0) {
+        // Applied once the model is open (its maximum is known then).
+        QObject::connect(workbench.model(), &ModelController::opened, workbench.model(),
+                         [&workbench, ctx = options.ctx] { workbench.model()->setContextLength(ctx); });
+    }
+
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    std::unique_ptr<ScreenshotDriver> driver;
+    QObject::connect(&engine, &QQmlApplicationEngine::warnings, &engine, [&driver](const QList<QQmlError>& warnings) {
+        if (!driver) return;
+        for (const QQmlError& w : warnings) driver->addWarning(w.toString());
+    });
+    engine.setInitialProperties({
+        {QStringLiteral("workbench"), QVariant::fromValue(&workbench)},
+        {QStringLiteral("width"), options.size.width()},
+        {QStringLiteral("height"), options.size.height()},
+    });
+    engine.load(QUrl(QStringLiteral("qrc:/Pareto/Main.qml")));
+    if (engine.rootObjects().isEmpty()) {
+        std::fprintf(stderr, "pareto: the user interface failed to load (see the messages above)\n");
+        return 1;
+    }
+    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+    if (!window) {
+        std::fprintf(stderr, "pareto: Main.qml is not a window\n");
+        return 1;
+    }
+
+    if (headless) {
+        driver = std::make_unique<ScreenshotDriver>(window, &workbench, options);
+        driver->start();
+    } else if (!options.model.isEmpty() && !options.kiosk) {
+        workbench.openModel(options.model, /*load_after=*/true);
+    }
+    if (options.kiosk) {
+        workbench.kiosk()->start(options.model);
+        if (!headless && !options.windowed) window->showFullScreen();
+    }
+    if (!options.prompt.isEmpty() && !headless && !options.kiosk) {
+        // Interactive: generate once the model is there.
+        QObject::connect(workbench.model(), &ModelController::modelLoaded, gen,
+                         [gen, prompt = options.prompt] { gen->start(prompt); }, Qt::SingleShotConnection);
+    }
+    return QApplication::exec();
+}

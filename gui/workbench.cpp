@@ -1,0 +1,92 @@
+#include "gui/workbench.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include "util/thread_pool.h"
+
+namespace pareto::gui {
+
+Workbench::Workbench(QObject* parent) : Workbench(QString(), QString(), parent) {}
+
+Workbench::Workbench(const QString& settings_file, const QString& demo_folder, QObject* parent)
+    : QObject(parent),
+      // The user's settings: ~/.config/pareto/workbench.conf on Linux.
+      settings_(settings_file.isEmpty()
+                    ? std::make_unique<QSettings>(QSettings::UserScope, QStringLiteral("pareto"), QStringLiteral("workbench"))
+                    : std::make_unique<QSettings>(settings_file, QSettings::IniFormat)),
+      recent_(settings_.get()),
+      demo_(demo_folder),
+      kiosk_(&model_, &generator_, &demo_, &recent_) {
+    wire();
+}
+
+Workbench::~Workbench() = default;
+
+void Workbench::wire() {
+    connect(&model_, &ModelController::modelLoaded, this, [this] { generator_.setModel(model_.loadedModel()); });
+    connect(&model_, &ModelController::modelUnloaded, this, [this] { generator_.setModel(nullptr); });
+    connect(&model_, &ModelController::opened, &recent_, &RecentModels::add);
+    connect(&model_, &ModelController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    connect(&generator_, &Generator::failed, this, [this](const QString& m) { emit notification(m, true); });
+    connect(&demo_, &DemoModelController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    connect(&demo_, &DemoModelController::created, this, [this](const QString& path) {
+        if (kiosk_mode_) return;  // the kiosk opens its own demo model
+        emit notification(tr("Created %1").arg(QFileInfo(path).fileName()), false);
+        openModel(path, true);
+    });
+}
+
+QStringList Workbench::pageIds() {
+    return {QStringLiteral("model"), QStringLiteral("compress"), QStringLiteral("playground"), QStringLiteral("profile"),
+            QStringLiteral("runs")};
+}
+
+QVariantList Workbench::pages() const {
+    auto page = [](const char* id, const QString& title, const QString& subtitle, bool ready, const QString& arrives) {
+        return QVariantMap{{"id", QString::fromLatin1(id)}, {"title", title}, {"subtitle", subtitle},
+                           {"ready", ready}, {"arrives", arrives}};
+    };
+    return {
+        page("model", tr("Model"), tr("Open, inspect, load"), true, {}),
+        page("compress", tr("Compress"), tr("Quantize, prune"), false,
+             tr("the compression engine: per-layer quantization and pruning, GPTQ, sensitivity scans")),
+        page("playground", tr("Playground"), tr("Generate and measure"), true, {}),
+        page("profile", tr("Profile"), tr("Time and memory"), false,
+             tr("the profiler: op timelines, flame views, memory breakdown and HDF5 traces")),
+        page("runs", tr("Runs"), tr("Compare traces"), false,
+             tr("HDF5 trace runs: run-to-run comparison and the size / accuracy / speed Pareto front")),
+    };
+}
+
+void Workbench::setPage(const QString& id) {
+    if (id == page_ || !pageIds().contains(id)) return;
+    page_ = id;
+    emit pageChanged();
+}
+
+void Workbench::setKioskMode(bool on) {
+    if (on == kiosk_mode_) return;
+    kiosk_mode_ = on;
+    emit kioskModeChanged();
+}
+
+void Workbench::setThreads(int n) {
+    n = std::clamp(n, 0, 1024);
+    if (n == threads_) return;
+    threads_ = n;
+    model_.setThreads(n);
+    generator_.setThreads(n);
+    emit threadsChanged();
+}
+
+int Workbench::effectiveThreads() const { return threads_ > 0 ? threads_ : ThreadPool::hardware_threads(); }
+
+QString Workbench::version() const { return QCoreApplication::applicationVersion(); }
+
+void Workbench::openModel(const QString& path_or_url, bool load_after) {
+    model_.open(path_or_url, load_after);
+    setPage(QStringLiteral("model"));
+}
+
+}  // namespace pareto::gui

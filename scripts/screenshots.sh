@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Renders the workbench's pages offscreen into docs/screenshots/ (the pictures the
+# README shows): the first-run screen, every page over stories260K with a prompt
+# run in the Playground, the Model page of a mixed-type demo model, and the kiosk.
+# Usage: scripts/screenshots.sh [OUT_DIR]   (PARETO_TEST_DATA: the fixtures, default ../shared)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${PARETO_BUILD_DIR:-$root/build}
+out=${1:-$root/docs/screenshots}
+data=${PARETO_TEST_DATA:-$(cd "$root/.." && pwd)/shared}
+model=$data/models/stories260K.gguf
+[[ -f $model ]] || { echo "screenshots: $model not found (set PARETO_TEST_DATA)" >&2; exit 1; }
+cmake --build "$build" -j "${PARETO_JOBS:-2}" --target pareto pareto-cli
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pareto=$build/bin/pareto
+size=(--size 1440x900)
+
+# First run, with a recent list as a returning user has it.
+printf '[General]\nrecentModels=%s\n' "$model" >"$tmp/settings.ini"
+"$pareto" "${size[@]}" --settings "$tmp/settings.ini" --page model --screenshot "$out/first-run.png" >/dev/null
+for page in model compress profile runs; do
+  "$pareto" "${size[@]}" --model "$model" --page "$page" --screenshot "$out/$page.png" >/dev/null
+done
+"$pareto" "${size[@]}" --model "$model" --page playground --prompt "Once upon a time, in a quiet forest," \
+  -n 160 --seed 5 --screenshot "$out/playground.png" >/dev/null
+# A model of real shapes with mixed types: Q6_K where it matters, Q4_K elsewhere.
+"$build/bin/pareto-cli" synth --preset smollm2-135m --type Q4_K_M -o "$tmp/smollm2-135m-q4_k_m.gguf" >/dev/null
+"$pareto" "${size[@]}" --model "$tmp/smollm2-135m-q4_k_m.gguf" --page model --ctx 8192 \
+  --screenshot "$out/model-q4_k_m.png" >/dev/null
+"$pareto" "${size[@]}" --kiosk --model "$model" -n 200 --seed 9 --screenshot "$out/kiosk.png" >/dev/null
+ls -1 "$out"

@@ -1,0 +1,206 @@
+// The `pareto` executable end to end, offscreen: it opens stories260K, runs a
+// prompt in the Playground, screenshots every page (and the first-run screen and
+// the kiosk), and each PNG is checked to be a real picture holding the expected
+// items. The Playground's text must be pareto-cli's, token for token.
+#include <QFileInfo>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+#include "gui_test_support.h"
+
+namespace {
+
+struct Run {
+    int status = -1;
+    QByteArray out, err;
+    QJsonObject report;  // the screenshot mode's JSON line
+};
+
+Run run(const QString& program, const QStringList& args, int timeout_ms = 60000) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    Run r;
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out: " + program.toUtf8() + ' ' + args.join(' ').toUtf8();
+        return r;
+    }
+    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    const QList<QByteArray> lines = r.out.trimmed().split('\n');
+    if (!lines.isEmpty()) r.report = QJsonDocument::fromJson(lines.last()).object();
+    return r;
+}
+
+// A screenshot is a picture when its pixels vary: not blank, not one flat colour.
+struct Picture {
+    QSize size;
+    double stddev = 0;   // of luminance
+    int colours = 0;     // distinct colours (capped)
+};
+Picture measure(const QString& path) {
+    const QImage image = QImage(path).convertToFormat(QImage::Format_RGB32);
+    Picture p;
+    p.size = image.size();
+    if (image.isNull()) return p;
+    double sum = 0, sum2 = 0;
+    QSet<QRgb> colours;
+    const qint64 n = qint64(image.width()) * image.height();
+    for (int y = 0; y < image.height(); ++y) {
+        const auto* row = reinterpret_cast<const QRgb*>(image.constScanLine(y));
+        for (int x = 0; x < image.width(); ++x) {
+            const double l = 0.2126 * qRed(row[x]) + 0.7152 * qGreen(row[x]) + 0.0722 * qBlue(row[x]);
+            sum += l;
+            sum2 += l * l;
+            if (colours.size() < 5000) colours.insert(row[x]);
+        }
+    }
+    const double mean = sum / double(n);
+    p.stddev = std::sqrt(std::max(0.0, sum2 / double(n) - mean * mean));
+    p.colours = int(colours.size());
+    return p;
+}
+
+}  // namespace
+
+class TestGuiEndToEnd : public QObject {
+    Q_OBJECT
+
+    const QString pareto_ = QStringLiteral(PARETO_EXE);
+    const QString cli_ = QStringLiteral(PARETO_CLI_EXE);
+    const QString shots_ = QStringLiteral(PARETO_SCREENSHOT_DIR);  // kept for people to look at
+
+    void checkPicture(const QString& path) {
+        const Picture p = measure(path);
+        QCOMPARE(p.size, QSize(1440, 900));
+        QVERIFY2(p.stddev > 10, qPrintable(QStringLiteral("%1 looks blank (luminance stddev %2)").arg(path).arg(p.stddev)));
+        QVERIFY2(p.colours > 100, qPrintable(QStringLiteral("%1 has only %2 colours").arg(path).arg(p.colours)));
+    }
+
+    Run screenshot(const QString& name, QStringList args) {
+        const QString out = shots_ + '/' + name + QStringLiteral(".png");
+        QFile::remove(out);
+        args << QStringLiteral("--screenshot") << out << QStringLiteral("--size") << QStringLiteral("1440x900");
+        return run(pareto_, args);
+    }
+
+private slots:
+    void initTestCase() { QVERIFY(QDir().mkpath(shots_)); }
+
+    void everyPage_data() {
+        QTest::addColumn<QString>("page");
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("expect");
+        QTest::newRow("model") << "model" << QStringList{}
+                               << "modelDetails,modelName,architectureCard,memoryCard,weightTypesCard,tensorTree,"
+                                  "layerBytesChart,loadedChip,sidebar,statusBar,statusSimd";
+        QTest::newRow("playground") << "playground"
+                                    << QStringList{"--prompt", "Once upon a time", "-n", "96", "--seed", "11"}
+                                    << "playgroundPage,generatedText,ttftTile,tpsTile,samplerPanel,temperatureSlider,"
+                                       "promptInput,generateButton,playgroundModel";
+        QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,comingSoonTitle,arrivesWith";
+        QTest::newRow("profile") << "profile" << QStringList{} << "profilePage,comingSoonTitle,arrivesWith";
+        QTest::newRow("runs") << "runs" << QStringList{} << "runsPage,comingSoonTitle,arrivesWith";
+    }
+    void everyPage() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        QFETCH(QString, page);
+        QFETCH(QStringList, extra);
+        QFETCH(QString, expect);
+        const Run r = screenshot(page, QStringList{"--model", model, "--page", page, "--expect", expect} + extra);
+        QVERIFY2(r.status == 0, r.err.constData());
+        QCOMPARE(r.report["page"].toString(), page);
+        QCOMPARE(r.report["model_state"].toString(), QStringLiteral("Loaded"));
+        checkPicture(r.report["screenshot"].toString());
+        if (page == QLatin1String("playground")) {
+            QCOMPARE(r.report["generated_tokens"].toInt(), 96);
+            QVERIFY(!r.report["generated_text"].toString().isEmpty());
+        }
+    }
+
+    void playgroundTextIsPareToCliText() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        const QStringList sampling{"-n", "64", "--seed", "7", "--temp", "0.9"};
+        const Run gui = screenshot(QStringLiteral("playground-vs-cli"),
+                                   QStringList{"--model", model, "--page", "playground", "-p", "Lily had a red kite"} + sampling);
+        QVERIFY2(gui.status == 0, gui.err.constData());
+        const Run cli = run(cli_, QStringList{"run", "-m", model, "-p", "Lily had a red kite"} + sampling);
+        QVERIFY2(cli.status == 0, cli.err.constData());
+        QString expected = QString::fromUtf8(cli.out);
+        QVERIFY(expected.endsWith('\n'));
+        expected.chop(1);
+        QCOMPARE(gui.report["prompt_text"].toString() + gui.report["generated_text"].toString(), expected);
+    }
+
+    void firstRunScreen() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        QTemporaryDir dir;
+        const QString ini = dir.filePath(QStringLiteral("settings.ini"));
+        {
+            QSettings s(ini, QSettings::IniFormat);
+            s.setValue(QStringLiteral("recentModels"), QStringList{QFileInfo(model).absoluteFilePath(), "/gone/model.gguf"});
+        }
+        const Run r = screenshot(QStringLiteral("first-run"),
+                                 {"--settings", ini, "--expect",
+                                  "firstRun,welcomeTitle,openModelCard,openFileButton,demoModelCard,demoPreset,"
+                                  "createDemoButton,recentModelsCard,recentList,sidebar,statusBar"});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QCOMPARE(r.report["model_state"].toString(), QStringLiteral("Empty"));
+        checkPicture(r.report["screenshot"].toString());
+    }
+
+    void kiosk() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        const Run r = screenshot(QStringLiteral("kiosk"), {"--kiosk", "--model", model, "--kiosk-cycles", "2", "--kiosk-pause",
+                                                          "0", "-n", "64", "--expect",
+                                                          "kioskView,kioskText,kioskTps,kioskMemory,kioskModel,kioskPause,kioskNext"});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QCOMPARE(r.report["page"].toString(), QStringLiteral("kiosk"));
+        QVERIFY(r.report["generated_tokens"].toInt() > 0);
+        checkPicture(r.report["screenshot"].toString());
+    }
+
+    void aBadModelIsAReadableFailure() {
+        QTemporaryDir dir;
+        const QString junk = dir.filePath(QStringLiteral("junk.gguf"));
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("GGUF but not really");
+        f.close();
+        const Run r = run(pareto_, {"--model", junk, "--page", "model", "--screenshot", dir.filePath("x.png")});
+        QVERIFY(r.status != 0);
+        QVERIFY2(r.err.contains(junk.toUtf8()), r.err.constData());
+        QVERIFY(!QFile::exists(dir.filePath("x.png")));
+    }
+
+    void aMissingItemFailsTheScreenshot() {
+        QTemporaryDir dir;
+        const Run r = run(pareto_, {"--page", "runs", "--expect", "runsPage,noSuchItem", "--screenshot", dir.filePath("x.png")});
+        QCOMPARE(r.status, 3);
+        QVERIFY2(r.err.contains("noSuchItem") && !r.err.contains("runsPage,"), r.err.constData());
+    }
+
+    void badOptionsAreRefused() {
+        const Run r = run(pareto_, {"--page", "elsewhere"});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("elsewhere"), r.err.constData());
+        const Run help = run(pareto_, {"--help"});
+        QCOMPARE(help.status, 0);
+        QVERIFY(help.out.contains("--screenshot"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGuiEndToEnd)
+#include "test_gui_end_to_end.moc"
