@@ -26,9 +26,7 @@ int main(int argc, char** argv) {
     reg(pareto::cli::add_synth);
     reg(pareto::cli::add_bench);
     reg(pareto::cli::add_compress);
-#ifdef PARETO_HAVE_SENSITIVITY  // TEMPORARY, until eval/kl_divergence.cpp is merged (engine/CMakeLists.txt)
     reg(pareto::cli::add_sensitivity);
-#endif
     reg(pareto::cli::add_profile);
     reg(pareto::cli::add_trace);
     reg(pareto::cli::add_convert);

@@ -1,5 +1,6 @@
 #include "compress/export.h"
 
+#include "model/convert.h"
 #include "util/error.h"
 
 namespace pareto {
@@ -48,6 +49,13 @@ GgufWriter model_gguf_writer(const Model& model, std::optional<uint32_t> file_ty
 }
 
 void write_model_gguf(const Model& model, const std::string& path, std::optional<uint32_t> file_type) {
+    // A model from a HuggingFace checkpoint has no GGUF metadata to copy: the
+    // converter writes it from the config and tokenizer (and puts llama's Q/K rows
+    // into GGUF's RoPE layout).
+    if (!model.gguf()) {
+        write_gguf_model(model, path, ConvertType::Auto);
+        return;
+    }
     model_gguf_writer(model, file_type).write(path);
 }
 

@@ -18,7 +18,10 @@ namespace pareto {
 // cannot state.
 GgufWriter model_gguf_writer(const Model& model, std::optional<uint32_t> file_type = std::nullopt);
 
-// Writes `path` atomically (see GgufWriter::write).
+// Writes `path` atomically (see GgufWriter::write). A model without GGUF metadata (from
+// a HuggingFace checkpoint) is written by model/convert.h's write_gguf_model, which
+// builds the metadata from the config and tokenizer (general.file_type is then only
+// written for all-float models).
 void write_model_gguf(const Model& model, const std::string& path, std::optional<uint32_t> file_type = std::nullopt);
 
 }  // namespace pareto

@@ -1,27 +1,13 @@
 #!/usr/bin/env bash
-# pareto-cli compress (and sensitivity, when built) end to end on stories260K: presets
+# pareto-cli compress and sensitivity end to end on stories260K: presets
 # against llama.cpp's own files, the shortcuts, plans as files, the written GGUF read
 # back, and clear errors (stderr, non-zero exit, nothing on stdout).
-set -uo pipefail
-cli=${PARETO_CLI:?set PARETO_CLI to the pareto-cli binary}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data=${PARETO_TEST_DATA:-$here/../../../shared}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 model=$data/models/stories260K.gguf
 text=$data/data/tinystories/tinystories_validation_head.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+require_data "$model" "$text" "$data/models/quantized/stories260K-Q8_0.gguf" \
+  "$data/models/quantized/stories260K-Q4_0.gguf" "$data/models/quantized/stories260K-Q4_K_M.gguf"
 
-if [[ ! -f $model || ! -f $text || ! -f $data/models/quantized/stories260K-Q4_0.gguf ]]; then
-  if [[ ${CI:-} == true ]]; then echo "FAIL: test data missing under $data (CI=true requires it)"; exit 1; fi
-  echo "SKIP: test data missing under $data (set PARETO_TEST_DATA)"; exit 0
-fi
-
-passed=0 failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-contains() { grep -qF -- "$2" "$1"; }
 # The tensor table of `info` (name, type, shape, bytes) without the file line.
 tensors() { "$cli" info -m "$1" | grep -E '^  (blk|token_embd|output)' | sort; }
 
@@ -54,7 +40,7 @@ check "a printed plan reproduces its preset" cmp -s "$tmp/from_plan.gguf" "$tmp/
   -v -o "$tmp/gptq.gguf" >"$tmp/g.out" 2>"$tmp/g.err"; rc=$?
 check "compress --method gptq exits 0" test $rc -eq 0
 check "gptq summary reports calibration" contains "$tmp/g.out" "calibration: 6 passes of 16 samples x 128 tokens"
-check "gptq -v lists matrices with their output error" grep -qE '^blk\.0\.attn_q\.weight +F32 +Q4_0 +gptq' "$tmp/g.out"
+check "gptq -v lists matrices with their output error" matches "$tmp/g.out" '^blk\.0\.attn_q\.weight +F32 +Q4_0 +gptq'
 "$cli" compress -m "$model" --preset f32 --prune sparsegpt:2:4 --calib "$tmp/calib.txt" --calib-samples 16 --calib-ctx 128 \
   -o "$tmp/24.gguf" >"$tmp/s.out" 2>&1; rc=$?
 check "compress --prune sparsegpt:2:4 exits 0" test $rc -eq 0
@@ -71,13 +57,16 @@ for f in gptq 24 small; do
   check "perplexity of the $f model" test $rc -eq 0 -a -n "$(grep -E '^PPL = [0-9]+\.[0-9]+' "$tmp/p.out")"
 done
 
-# sensitivity (built once eval/kl_divergence.cpp is in)
-if "$cli" --help | grep -q "^  sensitivity"; then
-  "$cli" sensitivity -m "$model" -f "$tmp/eval.txt" --type Q4_0 -c 128 --chunks 8 -o "$tmp/sens.csv" >"$tmp/se.out" 2>&1; rc=$?
-  check "sensitivity exits 0" test $rc -eq 0
-  check "sensitivity writes one CSV row per group" test "$(wc -l <"$tmp/sens.csv")" -eq 13
-  check "sensitivity table" grep -qE '^4 +ffn ' "$tmp/se.out"
-fi
+# sensitivity: one row per group (5 layers x attn, ffn; token_embd; output)
+"$cli" sensitivity -m "$model" -f "$tmp/eval.txt" --type Q4_0 -c 128 --chunks 8 -o "$tmp/sens.csv" >"$tmp/se.out" 2>&1; rc=$?
+check "sensitivity exits 0" test $rc -eq 0
+check "sensitivity writes a header and one CSV row per group" test "$(wc -l <"$tmp/sens.csv")" -eq 13
+check "sensitivity CSV header" contains "$tmp/sens.csv" "layer,group,tensors,change,bytes_before,bytes_after,kl_mean,"
+check "sensitivity table" matches "$tmp/se.out" '^4 +ffn '
+"$cli" sensitivity -m "$model" -f "$tmp/eval.txt" --prune wanda:0.5 --calib "$tmp/calib.txt" --calib-samples 8 \
+  -c 128 --chunks 8 >"$tmp/sw.out" 2>&1; rc=$?
+check "sensitivity --prune exits 0" test $rc -eq 0
+check "sensitivity --prune names the change" contains "$tmp/sw.out" "change:  wanda 50%, one group at a time"
 
 # errors
 expect_error() {  # expect_error NAME NEEDLE ARGS...
@@ -96,6 +85,9 @@ expect_error "N:M that does not divide" "pattern 4:8 needs rows whose length is 
   compress -m "$model" --preset f32 --prune magnitude:4:8 -o "$tmp/x.gguf"
 expect_error "bad prune option" "--prune wanda: no ':'" compress -m "$model" --preset f32 --prune wanda -o "$tmp/x.gguf"
 check "failed runs leave no output file" test ! -e "$tmp/x.gguf"
+expect_error "sensitivity without a change" "give one change" sensitivity -m "$model" -f "$tmp/eval.txt"
+expect_error "sensitivity with an unknown type" "--type Q9: not a type" sensitivity -m "$model" -f "$tmp/eval.txt" --type Q9
+expect_error "sensitivity wanda without calibration" "needs calibration text" \
+  sensitivity -m "$model" -f "$tmp/eval.txt" --prune wanda:0.5
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
