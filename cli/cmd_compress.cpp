@@ -81,6 +81,12 @@ int run_compress(const CompressCliOptions& o) {
         return 0;
     }
 
+    if (plan.structured.head_fraction > 0) {
+        // Fail before the work when the result could not be written.
+        ModelConfig smaller = base->config();
+        smaller.n_head -= smaller.n_head / smaller.n_head_kv;  // at least one KV group goes
+        if (auto why = gguf_shape_problem(smaller)) fail(o.model + ": cannot remove attention heads: " + *why);
+    }
     ProgressBar bar;
     CompressOptions co;
     co.n_threads = o.threads;

@@ -166,6 +166,9 @@ CompressResult Compressor::run() {
         res_.original_types = std::move(sr.original_types);
         current = smaller.get();
         progress("structured", 1, 1, "");
+        if (smaller->config().arch == Arch::Qwen2 && smaller->config().q_dim() != smaller->config().n_embd)
+            res_.warnings.push_back("qwen2 with attention heads removed runs in Pareto but has no GGUF form (llama.cpp's "
+                                    "qwen2 ties the attention width to the embedding width): it cannot be exported");
     }
     const Model& model = *current;
     const ModelConfig& cfg = model.config();

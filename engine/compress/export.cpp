@@ -12,7 +12,18 @@ bool is_float(DType t) { return t == DType::F32 || t == DType::F16 || t == DType
 
 }  // namespace
 
+std::optional<std::string> gguf_shape_problem(const ModelConfig& c) {
+    if (c.arch == Arch::Qwen2 && c.q_dim() != c.n_embd)
+        return "a qwen2 model whose " + std::to_string(c.n_head) + " heads of " + std::to_string(c.head_dim) +
+               " values do not span the embedding width " + std::to_string(c.n_embd) +
+               " has no GGUF form: the qwen2 architecture ties the two (llama.cpp expects attn_q of " +
+               std::to_string(c.n_embd) + " x " + std::to_string(c.n_embd) +
+               "). Remove FFN channels only, or keep the attention heads";
+    return std::nullopt;
+}
+
 GgufWriter model_gguf_writer(const Model& model, std::optional<uint32_t> file_type) {
+    if (auto why = gguf_shape_problem(model.config())) fail(model.path() + ": " + *why);
     const GgufFile* src = model.gguf();
     if (!src)
         fail(model.path() + ": the model has no GGUF metadata to export with (only models read from GGUF files can be "
@@ -53,6 +64,7 @@ void write_model_gguf(const Model& model, const std::string& path, std::optional
     // converter writes it from the config and tokenizer (and puts llama's Q/K rows
     // into GGUF's RoPE layout).
     if (!model.gguf()) {
+        if (auto why = gguf_shape_problem(model.config())) fail(model.path() + ": " + *why);
         write_gguf_model(model, path, ConvertType::Auto);
         return;
     }

@@ -84,6 +84,11 @@ expect_error "gptq without calibration" "needs calibration text" compress -m "$m
 expect_error "N:M that does not divide" "pattern 4:8 needs rows whose length is a multiple of 8" \
   compress -m "$model" --preset f32 --prune magnitude:4:8 -o "$tmp/x.gguf"
 expect_error "bad prune option" "--prune wanda: no ':'" compress -m "$model" --preset f32 --prune wanda -o "$tmp/x.gguf"
+qwen=$data/models/tiny-fixtures/tiny-qwen2-f32.gguf
+if [[ -f $qwen ]]; then
+  expect_error "qwen2 heads have no GGUF form" "the qwen2 architecture ties the two" \
+    compress -m "$qwen" --preset f32 --attn-heads 0.5 -o "$tmp/x.gguf"
+fi
 check "failed runs leave no output file" test ! -e "$tmp/x.gguf"
 expect_error "sensitivity without a change" "give one change" sensitivity -m "$model" -f "$tmp/eval.txt"
 expect_error "sensitivity with an unknown type" "--type Q9: not a type" sensitivity -m "$model" -f "$tmp/eval.txt" --type Q9

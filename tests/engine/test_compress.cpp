@@ -212,7 +212,8 @@ std::vector<float> last_logits(const Model& m, const std::vector<TokenId>& promp
 }
 
 // Writes the model, reads it back, and checks the logits are bit-identical.
-void expect_export_round_trip(const Model& m, uint32_t file_type, const std::string& what) {
+void expect_export_round_trip(const Model& m, uint32_t file_type, const std::string& what,
+                              std::vector<TokenId> prompt = {}) {
     const std::string path = ::testing::TempDir() + "/pareto_export_" + std::to_string(::getpid()) + ".gguf";
     write_model_gguf(m, path, file_type);
     const auto back = Model::load(path);
@@ -222,7 +223,7 @@ void expect_export_round_trip(const Model& m, uint32_t file_type, const std::str
     EXPECT_EQ(back->config().n_head_kv, m.config().n_head_kv) << what;
     EXPECT_EQ(back->config().head_dim, m.config().head_dim) << what;
     EXPECT_EQ(back->gguf()->get_int("general.file_type", -1), file_type) << what;
-    const auto prompt = m.tokenizer().encode("Once upon a time, there was a little dog named Max.");
+    if (prompt.empty()) prompt = m.tokenizer().encode("Once upon a time, there was a little dog named Max.");
     EXPECT_EQ(last_logits(*back, prompt), last_logits(m, prompt)) << what;
 }
 
@@ -317,6 +318,45 @@ TEST_F(CompressStories, ClearErrorsAndCancellation) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("leaves 0 of 172 FFN channels"), std::string::npos) << e.what();
     }
+}
+
+}  // namespace
+}  // namespace pareto
+
+namespace pareto {
+namespace {
+
+// Qwen2 (QKV biases): structured pruning cuts the biases with their heads. GGUF's
+// qwen2 ties the attention width to the embedding width, so heads can be removed in
+// memory but not exported; FFN channels can.
+TEST(CompressQwen2, StructuredPruningAndItsGgufLimit) {
+    PARETO_REQUIRE_DATA(model_path, "models/tiny-fixtures/tiny-qwen2-f32.gguf");
+    const auto base = Model::load(model_path);
+    CompressionPlan p = preset_plan("f32", base->config());
+    p.structured.ffn_fraction = 0.25;
+    p.structured.head_fraction = 0.5;
+    p.structured.score = PruneMethod::Magnitude;
+    const CompressResult heads = compress_model(*base, p);
+    EXPECT_EQ(heads.model->config().n_head_kv, 1);
+    EXPECT_EQ(heads.model->config().n_head, 2);
+    EXPECT_EQ(heads.model->tensors().require("blk.1.attn_q.bias").shape, (std::vector<uint64_t>{32}));
+    const std::vector<TokenId> prompt = {9, 6, 27, 58, 42};
+    for (float v : last_logits(*heads.model, prompt)) ASSERT_TRUE(std::isfinite(v));
+    bool warned = false;
+    for (const auto& w : heads.warnings) warned = warned || w.find("no GGUF form") != std::string::npos;
+    EXPECT_TRUE(warned);
+    try {
+        model_gguf_writer(*heads.model, heads.file_type);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("has no GGUF form: the qwen2 architecture ties the two"), std::string::npos)
+            << e.what();
+    }
+
+    p.structured.head_fraction = 0;
+    const CompressResult ffn = compress_model(*base, p);
+    EXPECT_EQ(ffn.model->config().n_ff, 72);
+    expect_export_round_trip(*ffn.model, ffn.file_type, "qwen2 ffn 25%", prompt);
 }
 
 }  // namespace
