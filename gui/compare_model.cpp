@@ -16,7 +16,7 @@ void CompareModel::setRows(std::vector<prof::CompareRow> rows) {
 }
 
 QString CompareModel::columnTitle(int column) const {
-    static const char* titles[ColumnCount] = {"", "A ms/token", "B ms/token", "B − A", "B / A"};
+    static const char* titles[ColumnCount] = {"", "A", "B", "B − A", "B / A"};
     return column >= 0 && column < ColumnCount ? tr(titles[column]) : QString();
 }
 

@@ -112,7 +112,7 @@ void ScatterItem::paint(QPainter* p) {
     p->translate(14, plot.center().y());
     p->rotate(-90);
     p->drawText(QRectF(-plot.height() / 2, -8, plot.height(), 16), Qt::AlignCenter,
-                ppl_axis ? tr("perplexity (lower is better)") : tr("decode tokens/s (higher is better)"));
+                ppl_axis ? tr("perplexity ↓") : tr("decode tokens/s ↑"));
     p->restore();
     if (placed.empty()) {
         p->drawText(plot, Qt::AlignCenter,
@@ -133,7 +133,7 @@ void ScatterItem::paint(QPainter* p) {
     for (int i = 0; i <= 4; ++i) {
         const double v = ymax * 1.12 * (4 - i) / 4.0;
         p->drawText(QRectF(0, plot.top() + plot.height() * i / 4.0 - 8, kLeft - 6, 16), Qt::AlignRight | Qt::AlignVCenter,
-                    Fmt().rate(v));
+                    v > 0 ? Fmt().rate(v) : QStringLiteral("0"));
     }
     double smin = 1e300, smax = 0;
     for (const Placed& pl : placed) {
@@ -141,7 +141,7 @@ void ScatterItem::paint(QPainter* p) {
         smax = std::max(smax, pts[static_cast<size_t>(pl.index)].size_bytes);
     }
     p->drawText(QRectF(plot.left(), plot.bottom() + 2, 120, 14), Qt::AlignLeft, format_bytes(smin));
-    p->drawText(QRectF(plot.right() - 120, plot.bottom() + 2, 120, 14), Qt::AlignRight, format_bytes(smax));
+    if (smax > smin) p->drawText(QRectF(plot.right() - 120, plot.bottom() + 2, 120, 14), Qt::AlignRight, format_bytes(smax));
 
     // The front, joined in size order.
     std::vector<Placed> front;

@@ -19,6 +19,16 @@ constexpr double kTokenLane = 26;
 const QColor kBg("#161a21"), kLaneAlt("#1a1f27"), kGrid("#262d38"), kText("#a0a8b8"), kFaint("#6c7586"),
     kAccent("#7b8cff"), kTip("#232936");
 
+// The timeline's lane of an op kind: 0 attention, 1 feed-forward, 2 outside the blocks.
+int timeline_lane(OpKind k) {
+    switch (k) {
+    case OpKind::AttnNorm: case OpKind::Q: case OpKind::K: case OpKind::V: case OpKind::Rope:
+    case OpKind::Attention: case OpKind::O: return 0;
+    case OpKind::FfnNorm: case OpKind::Gate: case OpKind::Up: case OpKind::Activation: case OpKind::Down: return 1;
+    default: return 2;
+    }
+}
+
 QString kind_name(OpKind k) { return QString::fromLatin1(op_kind_name(k).data(), static_cast<qsizetype>(op_kind_name(k).size())); }
 
 // A round step for axis ticks: 1, 2 or 5 times a power of ten, about `target` ns.
@@ -76,17 +86,10 @@ void TimelineItem::rebuild() {
     if (run_ && !run_->ops.empty()) {
         const auto& ops = run_->ops;
         if (step_ < 0) {
-            std::vector<int> lane_of_kind(kOpKindCount, -1);
-            for (uint32_t i = 0; i < ops.size(); ++i) {
-                const int k = static_cast<int>(ops[i].kind);
-                if (lane_of_kind[k] < 0) lane_of_kind[k] = 0;
-            }
-            for (int k = 0; k < kOpKindCount; ++k)
-                if (lane_of_kind[k] == 0) {
-                    lane_of_kind[k] = static_cast<int>(lanes_.size());
-                    lanes_.push_back({kind_name(static_cast<OpKind>(k)), {}});
-                }
-            for (uint32_t i = 0; i < ops.size(); ++i) lanes_[static_cast<size_t>(lane_of_kind[static_cast<int>(ops[i].kind)])].ops.push_back(i);
+            // Three lanes, in the order a token runs through them: attention, the
+            // feed-forward block, and the rest (embedding, output norm, head, sampling).
+            lanes_ = {{tr("attention"), {}}, {tr("feed-forward"), {}}, {tr("embed · head"), {}}};
+            for (uint32_t i = 0; i < ops.size(); ++i) lanes_[static_cast<size_t>(timeline_lane(ops[i].kind))].ops.push_back(i);
             t0_ = ops.front().t_begin_ns;
             t1_ = ops.back().t_end_ns;
             for (const prof::TokenRecord& t : run_->tokens) {

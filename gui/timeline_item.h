@@ -1,7 +1,7 @@
 #pragma once
 // The op timeline of a profiled run, painted with QPainter. Two views of one run:
-//   step = -1  the timeline: every token step (top lane) and every op, one lane per
-//              op kind, over the run's time;
+//   step = -1  the timeline: every token step (top lane) and every op, in three lanes
+//              (attention, feed-forward, embedding and head) coloured by kind;
 //   step >= 0  the flame view of that step: one lane per layer (and one for the
 //              ops outside the layers), the layer's ops side by side within it.
 // Smooth with 100k ops: each lane's ops are in time order, so a paint finds the
@@ -33,6 +33,7 @@ class TimelineItem : public QQuickPaintedItem {
     Q_PROPERTY(int laneCount READ laneCount NOTIFY lanesChanged)
     Q_PROPERTY(double viewStartMs READ viewStartMs NOTIFY viewChanged)
     Q_PROPERTY(double viewSpanMs READ viewSpanMs NOTIFY viewChanged)
+    Q_PROPERTY(double fullSpanMs READ fullSpanMs NOTIFY lanesChanged)
 
 public:
     static constexpr double kGutter = 96;     // lane labels
@@ -52,6 +53,7 @@ public:
     int laneCount() const { return static_cast<int>(lanes_.size()); }
     double viewStartMs() const { return (v0_ - t0_) * 1e-6; }
     double viewSpanMs() const { return (v1_ - v0_) * 1e-6; }
+    double fullSpanMs() const { return (t1_ - t0_) * 1e-6; }
 
     // The visible time range in ns since the run's start (zoom, pan).
     Q_INVOKABLE void zoom(double factor, double at_x);

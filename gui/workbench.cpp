@@ -34,6 +34,10 @@ void Workbench::wire() {
         profile_.setModel(nullptr);
     });
     connect(&profile_, &ProfileController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    // "Stored as run-3 in traces.h5", "Profiling cancelled": a toast, the page keeps its layout.
+    connect(&profile_, &ProfileController::noticeChanged, this, [this] {
+        if (!profile_.notice().isEmpty()) emit notification(profile_.notice(), false);
+    });
     connect(&runs_, &RunsController::failed, this, [this](const QString& m) { emit notification(m, true); });
     // A profile stored in a trace that the Runs page shows: show it there too.
     connect(&profile_, &ProfileController::traceWritten, this, [this](const QString& path) {

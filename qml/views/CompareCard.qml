@@ -14,7 +14,7 @@ Card {
     objectName: "compareCard"
     title: qsTr("A vs B")
     subtitle: rc.hasComparison
-              ? qsTr("%1 → %2 · total %3×").arg(c.a).arg(c.b).arg(c.ratio.toFixed(2))
+              ? qsTr("ms per token · %1 → %2 · total %3×").arg(c.a).arg(c.b).arg(c.ratio.toFixed(2))
               : qsTr("pick two runs in the table")
     headerExtra: [
         Repeater {
@@ -33,8 +33,8 @@ Card {
         anchors.fill: parent
         spacing: Theme.gap
         visible: root.rc.hasComparison
-        CompareTable { objectName: "compareByKind"; Layout.fillWidth: true; Layout.fillHeight: true; heading: qsTr("Op kind"); boldLastRow: true; model: root.rc.kindCompare }
-        CompareTable { objectName: "compareByLayer"; Layout.fillWidth: true; Layout.fillHeight: true; heading: qsTr("Layer"); model: root.rc.layerCompare }
+        CompareTable { objectName: "compareByKind"; Layout.fillWidth: true; Layout.preferredWidth: 1; Layout.fillHeight: true; heading: qsTr("Op kind"); boldLastRow: true; model: root.rc.kindCompare }
+        CompareTable { objectName: "compareByLayer"; Layout.fillWidth: true; Layout.preferredWidth: 1; Layout.fillHeight: true; heading: qsTr("Layer"); model: root.rc.layerCompare }
     }
     Text {
         visible: !root.rc.hasComparison

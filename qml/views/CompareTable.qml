@@ -11,10 +11,10 @@ ColumnLayout {
     property string heading
     property bool boldLastRow: false  // the total
     property CompareModel model
-    readonly property var widths: [0, 74, 74, 78, 56]
+    readonly property var widths: [0, 62, 62, 68, 54]
     function columnWidth(c) {
         if (c > 0) return widths[c]
-        return Math.max(70, table.width - 74 - 74 - 78 - 56)
+        return Math.max(56, table.width - 62 - 62 - 68 - 54)
     }
     spacing: 0
     Row {

@@ -13,7 +13,7 @@ Card {
     readonly property var info: pc.selectedStepInfo
     title: qsTr("Step %1").arg(info.step !== undefined ? info.step : "–")
     subtitle: info.step !== undefined
-              ? qsTr("%1 · %2 token(s) at %3 · %4 · %5 ops").arg(info.phase).arg(info.tokens).arg(info.pos).arg(Fmt.ms(info.ms)).arg(info.ops)
+              ? qsTr("%1 · %2 · %3 ops").arg(info.tokens > 1 ? qsTr("prompt of %1 tokens").arg(info.tokens) : qsTr("%1 at %2").arg(info.phase).arg(info.pos)).arg(Fmt.ms(info.ms)).arg(info.ops)
               : ""
     headerExtra: [
         Button { text: "‹"; flat: true; enabled: root.pc.selectedStep > 0; onClicked: root.pc.selectedStep = root.pc.selectedStep - 1 },

@@ -12,7 +12,7 @@ RowLayout {
     objectName: "latencyTiles"
     spacing: Theme.gap
 
-    StatTile { objectName: "ttftTile"; Layout.fillWidth: true; label: qsTr("Time to first token"); value: Fmt.ms(root.l.ttftMs || 0); hint: qsTr("%1 prompt tokens").arg(root.l.nPrompt || 0) }
+    StatTile { objectName: "ttftTile"; Layout.fillWidth: true; label: qsTr("TTFT"); value: Fmt.ms(root.l.ttftMs || 0); hint: qsTr("%1 prompt tokens").arg(root.l.nPrompt || 0) }
     StatTile { Layout.fillWidth: true; label: qsTr("TPOT p50"); value: Fmt.ms(root.l.tpotP50Ms || 0); hint: qsTr("mean %1").arg(Fmt.ms(root.l.tpotMeanMs || 0)) }
     StatTile { Layout.fillWidth: true; label: qsTr("TPOT p90"); value: Fmt.ms(root.l.tpotP90Ms || 0) }
     StatTile { Layout.fillWidth: true; label: qsTr("TPOT p99"); value: Fmt.ms(root.l.tpotP99Ms || 0); hint: qsTr("%1 decode steps").arg(root.l.nDecode || 0) }

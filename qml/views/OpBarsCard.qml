@@ -11,7 +11,7 @@ Card {
     required property ProfileController pc
     implicitHeight: 280  // sized by the page's layout; the contents fill it
     property OpBarModel bars
-    subtitle: root.pc.phase === 0 ? qsTr("ms per prompt token") : qsTr("ms per generated token")
+    subtitle: qsTr("ms/token")
     headerExtra: [
         Repeater {
             model: [qsTr("Prefill"), qsTr("Decode")]
@@ -30,7 +30,7 @@ Card {
         anchors.fill: parent
         clip: true
         model: root.bars
-        spacing: 3
+        spacing: 2
         boundsBehavior: Flickable.StopAtBounds
         ScrollBar.vertical: ScrollBar {}
         delegate: Item {
@@ -42,7 +42,7 @@ Card {
             required property color barColor
             required property double fraction
             width: list.width
-            height: 20
+            height: 17
             Text {
                 id: name
                 width: 92

@@ -36,7 +36,7 @@ Card {
             onValueModified: root.pc.nTokens = value
         }
         Text {
-            text: qsTr("%1 threads").arg(root.workbench.effectiveThreads)
+            text: qsTr("Threads: %1").arg(root.workbench.effectiveThreads)
             color: Theme.textDim
             font.pixelSize: Theme.fontSm
         }

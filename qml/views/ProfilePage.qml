@@ -61,7 +61,7 @@ Item {
                 Text {
                     visible: root.pc.hasRun
                     text: (root.pc.runInfo.source || qsTr("not stored")) + " · " + (root.pc.runInfo.created || "")
-                          + " · " + qsTr("%1 threads").arg(root.pc.runInfo.threads || 0) + " · " + (root.pc.runInfo.simd || "")
+                          + " · " + qsTr("threads: %1").arg(root.pc.runInfo.threads || 0) + " · " + (root.pc.runInfo.simd || "")
                     color: Theme.textFaint
                     font.pixelSize: Theme.fontSm
                     elide: Text.ElideMiddle
@@ -88,12 +88,6 @@ Item {
                 Layout.fillWidth: true
                 text: root.pc.error
                 onClosed: root.pc.clearError()
-            }
-            Banner {
-                Layout.fillWidth: true
-                error: false
-                closable: false
-                text: root.pc.notice
             }
 
             EmptyState {

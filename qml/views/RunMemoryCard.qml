@@ -10,7 +10,7 @@ Card {
     required property ProfileController pc
     objectName: "runMemory"
     title: qsTr("Memory")
-    subtitle: qsTr("weights by type, KV cache, scratch; the red mark is the peak RSS")
+    subtitle: qsTr("weights by type, KV cache, scratch; the process's peak resident memory")
     readonly property var entries: pc.memory
     readonly property real peak: {
         for (const e of entries) if (e.category === "rss") return e.bytes

@@ -79,7 +79,7 @@ Item {
 
         RunsTableCard {
             Layout.fillWidth: true
-            Layout.preferredHeight: Math.min(260, 92 + 28 * root.rc.runs.count)
+            Layout.preferredHeight: Math.min(300, 92 + 28 * root.rc.runs.count)
             visible: root.rc.runs.count > 0
             rc: root.rc
         }
@@ -92,7 +92,7 @@ Item {
             CompareCard {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
-                Layout.preferredWidth: 5
+                Layout.preferredWidth: 6
                 rc: root.rc
             }
             TradeoffCard {

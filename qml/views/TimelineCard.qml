@@ -10,12 +10,12 @@ Card {
     required property ProfileController pc
     implicitHeight: 190  // sized by the page's layout; the contents fill it
     title: qsTr("Timeline")
-    subtitle: qsTr("%1 ops in %2 steps · wheel zooms, drag pans, double-click shows all, click picks a step")
+    subtitle: qsTr("%1 ops in %2 steps · wheel zooms, drag pans, double-click shows all, a click picks the step below")
               .arg(root.pc.opCount).arg(root.pc.stepCount)
     icon: "profile"
     headerExtra: [
         Text {
-            text: qsTr("%1 of %2").arg(Fmt.ms(timeline.viewSpanMs)).arg(Fmt.ms(root.pc.latency.wallMs || 0))
+            text: timeline.viewSpanMs < timeline.fullSpanMs ? qsTr("%1 of %2 shown").arg(Fmt.ms(timeline.viewSpanMs)).arg(Fmt.ms(timeline.fullSpanMs)) : Fmt.ms(timeline.fullSpanMs)
             color: Theme.textDim
             font.pixelSize: Theme.fontSm
             font.family: Theme.mono
