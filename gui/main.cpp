@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
         driver->start();
     } else if (!options.model.isEmpty() && !options.kiosk) {
         workbench.openModel(options.model, /*load_after=*/true);
+        if (!options.page.isEmpty()) workbench.setPage(options.page);  // openModel shows the Model page
     }
     if (options.kiosk) {
         workbench.kiosk()->start(options.model);

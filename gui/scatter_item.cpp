@@ -153,6 +153,9 @@ void ScatterItem::paint(QPainter* p) {
         p->setPen(pen);
         for (size_t i = 1; i < front.size(); ++i) p->drawLine(front[i - 1].at, front[i].at);
     }
+    // Front labels alternate above and below their points, so neighbours stay legible.
+    std::vector<int> label_below(pts.size(), 0);
+    for (size_t i = 0; i < front.size(); ++i) label_below[static_cast<size_t>(front[i].index)] = static_cast<int>(i % 2);
     for (const Placed& pl : placed) {
         const ModelPoint& m = pts[static_cast<size_t>(pl.index)];
         const QColor c = ppl_axis ? QColor("#7b8cff") : ppl_color(m.ppl, lo, hi);
@@ -164,7 +167,8 @@ void ScatterItem::paint(QPainter* p) {
             p->setPen(QPen(QColor("#e7eaf0"), 1.5));
             p->drawEllipse(pl.at, 10, 10);
             p->setPen(kText);
-            p->drawText(QRectF(pl.at.x() + 13, pl.at.y() - 18, 220, 14), Qt::AlignLeft, m.label);
+            const double dy = label_below[static_cast<size_t>(pl.index)] ? 5 : -18;
+            p->drawText(QRectF(pl.at.x() + 13, pl.at.y() + dy, 220, 14), Qt::AlignLeft, m.label);
         }
     }
     if (!hover_text_.isEmpty()) {
