@@ -2,11 +2,13 @@
 // and comparison models (under QAbstractItemModelTester), the timeline's painting
 // bounded by pixels with 100k ops, the profile controller over stories260K (a run
 // stored in a trace and read back, Cancel), and the runs controller over traces
-// (the comparison of two runs, the points of the trade-off chart, damaged files).
+// (the comparison of two runs, the points of the trade-off chart, damaged,
+// missing and foreign HDF5 files).
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QPainter>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -392,6 +394,17 @@ private slots:
         rc.open(tmp_.filePath(QStringLiteral("missing.h5")));
         QVERIFY(failed.wait(kWaitMs));
         QVERIFY2(rc.error().contains(QStringLiteral("missing.h5")), qPrintable(rc.error()));
+        // An HDF5 file of someone else's (h5py, a dependency of the trace tests).
+        const QString foreign = tmp_.filePath(QStringLiteral("foreign.h5"));
+        QProcess py;
+        py.start(QStringLiteral("/usr/bin/python3"),
+                 {QStringLiteral("-c"), QStringLiteral("import h5py, sys; h5py.File(sys.argv[1], 'w').create_dataset('x', data=[1, 2, 3])"),
+                  foreign});
+        QVERIFY2(py.waitForFinished(30000) && py.exitCode() == 0, py.readAllStandardError().constData());
+        rc.open(foreign);
+        QVERIFY(failed.wait(kWaitMs));
+        QVERIFY2(rc.error().contains(QStringLiteral("foreign.h5")) && rc.error().contains(QStringLiteral("not a Pareto trace")),
+                 qPrintable(rc.error()));
         QVERIFY(rc.files().isEmpty());
     }
 
