@@ -28,7 +28,8 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
         {{"m", "model"}, "Open and load a GGUF model.", "FILE"},
         {"page", "Start on this page: " + pages + ".", "NAME"},
         {"screenshot", "Render the page offscreen once its work is done, write a PNG and exit.", "OUT.png"},
-        {{"p", "prompt"}, "Playground prompt (generated from at start, to the end with --screenshot).", "TEXT"},
+        {{"p", "prompt"}, "Playground prompt (generated from at start, to the end with --screenshot); on the Profile page, the prompt profiled.", "TEXT"},
+        {"trace", "Open this HDF5 trace on the Runs page (repeatable); on the Profile page, the trace profiles are appended to (or, without a model, whose last run is shown).", "FILE.h5"},
         {{"n", "n-predict"}, "Tokens to generate.", "N"},
         {"seed", "Sampling seed (default: a new one each run).", "S"},
         {"temp", "Sampling temperature (0: greedy).", "T"},
@@ -58,6 +59,7 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
         return QStringLiteral("--page: unknown page '%1' (pages: %2)").arg(p.value("page"), pages);
     out.screenshot = p.value("screenshot");
     out.prompt = p.value("prompt");
+    out.traces = p.values("trace");
     qint64 v = 0;
     if (p.isSet("n-predict")) {
         if (auto e = read_int(p, "n-predict", 1, 65536, v); !e.isEmpty()) return e;

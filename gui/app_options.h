@@ -15,7 +15,8 @@ struct AppOptions {
     QString model;               // a GGUF file to open and load
     QString page;                // a page id (Workbench::pageIds()); "" : the default
     QString screenshot;          // write this PNG once the page's work is done, then exit
-    QString prompt;              // Playground: generate from this (to the end, with --screenshot)
+    QString prompt;              // Playground: generate from this; Profile: profile it (to the end, with --screenshot)
+    QStringList traces;          // HDF5 traces to open on the Runs page (Profile: the first is appended to)
     std::optional<int> n_predict;
     std::optional<qint64> seed;
     std::optional<double> temperature;

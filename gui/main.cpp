@@ -89,6 +89,13 @@ int main(int argc, char** argv) {
         gen->setRandomSeed(false);
     }
     if (!options.prompt.isEmpty()) gen->setDraft(options.prompt);
+    ProfileController* profiler = workbench.profiler();
+    if (!options.prompt.isEmpty()) profiler->setPrompt(options.prompt);
+    if (options.n_predict) profiler->setNTokens(*options.n_predict);
+    // Profiles go to the first --trace; screenshots without one write none (the
+    // user's default trace is not theirs to grow).
+    if (!options.traces.isEmpty()) profiler->setTracePath(options.traces.first());
+    else if (headless) profiler->setAppendToTrace(false);
     if (options.kiosk_pause_ms >= 0) workbench.kiosk()->setPauseMs(options.kiosk_pause_ms);
     if (options.ctx > 0) {
         // Applied once the model is open (its maximum is known then).
@@ -124,15 +131,24 @@ int main(int argc, char** argv) {
         driver->start();
     } else if (!options.model.isEmpty() && !options.kiosk) {
         workbench.openModel(options.model, /*load_after=*/true);
+        if (!options.page.isEmpty()) workbench.setPage(options.page);  // openModel shows the Model page
     }
     if (options.kiosk) {
         workbench.kiosk()->start(options.model);
         if (!headless && !options.windowed) window->showFullScreen();
     }
+    if (!options.traces.isEmpty() && !headless && !options.kiosk) {
+        workbench.openTraces(options.traces);
+        if (!options.page.isEmpty()) workbench.setPage(options.page);
+    }
     if (!options.prompt.isEmpty() && !headless && !options.kiosk) {
-        // Interactive: generate once the model is there.
+        // Interactive: generate (or profile, on the Profile page) once the model is there.
+        const bool profile = options.page == QLatin1String("profile");
         QObject::connect(workbench.model(), &ModelController::modelLoaded, gen,
-                         [gen, prompt = options.prompt] { gen->start(prompt); }, Qt::SingleShotConnection);
+                         [gen, profiler, profile, prompt = options.prompt] {
+                             if (profile) profiler->profile();
+                             else gen->start(prompt);
+                         }, Qt::SingleShotConnection);
     }
     return QApplication::exec();
 }

@@ -68,7 +68,7 @@ void ScreenshotDriver::start() {
         return;  // main.cpp starts the loop
     }
     if (options_.model.isEmpty()) {
-        afterWork();
+        afterModel();
         return;
     }
     connect(model, &ModelController::modelLoaded, this, &ScreenshotDriver::afterModel, Qt::SingleShotConnection);
@@ -78,7 +78,10 @@ void ScreenshotDriver::start() {
 
 void ScreenshotDriver::afterModel() {
     Generator* gen = workbench_->generator();
-    if (workbench_->page() != QLatin1String("playground") || options_.prompt.isEmpty()) {
+    const QString page = workbench_->page();
+    if (page == QLatin1String("profile")) return profilePage();
+    if (page == QLatin1String("runs") && !options_.traces.isEmpty()) return runsPage();
+    if (page != QLatin1String("playground") || options_.prompt.isEmpty() || options_.model.isEmpty()) {
         afterWork();
         return;
     }
@@ -87,6 +90,36 @@ void ScreenshotDriver::afterModel() {
     });
     connect(gen, &Generator::failed, this, [this](const QString& m) { fail(QStringLiteral("generation failed: ") + m, 2); });
     if (!gen->start(options_.prompt)) fail(gen->error(), 2);
+}
+
+void ScreenshotDriver::profilePage() {
+    ProfileController* prof = workbench_->profiler();
+    const bool profile = !options_.model.isEmpty() && !options_.prompt.isEmpty();
+    if (!profile && options_.traces.isEmpty()) return afterWork();  // the page as it is
+    connect(prof, &ProfileController::finished, this, [this, prof] {
+        report_["run"] = prof->runInfo().value(QStringLiteral("name")).toString();
+        report_["ops"] = prof->opCount();
+        report_["steps"] = prof->stepCount();
+        report_["trace"] = prof->runInfo().value(QStringLiteral("source")).toString();
+        afterWork();
+    });
+    connect(prof, &ProfileController::failed, this, [this](const QString& m) { fail(m, 2); });
+    if (profile) {
+        if (!prof->profile()) fail(prof->error(), 2);
+    } else {
+        prof->openRun(options_.traces.first());
+    }
+}
+
+void ScreenshotDriver::runsPage() {
+    RunsController* runs = workbench_->traces();
+    connect(runs, &RunsController::idle, this, [this, runs] {
+        if (!runs->error().isEmpty()) return fail(runs->error(), 2);
+        report_["runs"] = runs->runs()->count();
+        report_["compared"] = runs->hasComparison();
+        afterWork();
+    });
+    runs->open(options_.traces);
 }
 
 void ScreenshotDriver::afterWork() {

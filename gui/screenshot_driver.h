@@ -1,7 +1,8 @@
 #pragma once
 // Headless screenshots (`pareto --model M --page NAME --screenshot OUT.png`): waits
 // for the page's work (the model loaded; with --prompt on the Playground, the
-// generation to its end; in kiosk mode, N demo cycles), lets the scene settle,
+// generation to its end; on the Profile page with --prompt, the profile; on the
+// Runs page, the --trace files read; in kiosk mode, N demo cycles), lets the scene settle,
 // grabs the window, checks that the expected items are visible, writes the PNG,
 // prints a one-line JSON report on stdout and quits with status 0 — or prints what
 // went wrong on stderr and quits with a non-zero status.
@@ -35,6 +36,8 @@ public:
 
 private:
     void afterModel();
+    void profilePage();  // profile the model (or open the trace's last run), then capture
+    void runsPage();     // read the traces (and compare the last two profiles), then capture
     void afterWork();
     void capture();
     void fail(const QString& message, int status = 1);

@@ -17,15 +17,36 @@ Workbench::Workbench(const QString& settings_file, const QString& demo_folder, Q
                     : std::make_unique<QSettings>(settings_file, QSettings::IniFormat)),
       recent_(settings_.get()),
       demo_(demo_folder),
-      kiosk_(&model_, &generator_, &demo_, &recent_) {
+      kiosk_(&model_, &generator_, &demo_, &recent_),
+      runs_(settings_.get()) {
     wire();
 }
 
 Workbench::~Workbench() = default;
 
 void Workbench::wire() {
-    connect(&model_, &ModelController::modelLoaded, this, [this] { generator_.setModel(model_.loadedModel()); });
-    connect(&model_, &ModelController::modelUnloaded, this, [this] { generator_.setModel(nullptr); });
+    connect(&model_, &ModelController::modelLoaded, this, [this] {
+        generator_.setModel(model_.loadedModel());
+        profile_.setModel(model_.loadedModel());
+    });
+    connect(&model_, &ModelController::modelUnloaded, this, [this] {
+        generator_.setModel(nullptr);
+        profile_.setModel(nullptr);
+    });
+    connect(&profile_, &ProfileController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    // "Stored as run-3 in traces.h5", "Profiling cancelled": a toast, the page keeps its layout.
+    connect(&profile_, &ProfileController::noticeChanged, this, [this] {
+        if (!profile_.notice().isEmpty()) emit notification(profile_.notice(), false);
+    });
+    connect(&runs_, &RunsController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    // A profile stored in a trace that the Runs page shows: show it there too.
+    connect(&profile_, &ProfileController::traceWritten, this, [this](const QString& path) {
+        if (runs_.files().contains(QFileInfo(path).absoluteFilePath())) runs_.open(path);
+    });
+    connect(&runs_, &RunsController::profileRunRequested, this, [this](const QString& file, const QString& name) {
+        profile_.openRun(file, name);
+        setPage(QStringLiteral("profile"));
+    });
     connect(&model_, &ModelController::opened, &recent_, &RecentModels::add);
     connect(&model_, &ModelController::failed, this, [this](const QString& m) { emit notification(m, true); });
     connect(&generator_, &Generator::failed, this, [this](const QString& m) { emit notification(m, true); });
@@ -52,10 +73,8 @@ QVariantList Workbench::pages() const {
         page("compress", tr("Compress"), tr("Quantize, prune"), false,
              tr("the compression engine: per-layer quantization and pruning, GPTQ, sensitivity scans")),
         page("playground", tr("Playground"), tr("Generate and measure"), true, {}),
-        page("profile", tr("Profile"), tr("Time and memory"), false,
-             tr("the profiler: op timelines, flame views, memory breakdown and HDF5 traces")),
-        page("runs", tr("Runs"), tr("Compare traces"), false,
-             tr("HDF5 trace runs: run-to-run comparison and the size / accuracy / speed Pareto front")),
+        page("profile", tr("Profile"), tr("Time and memory"), true, {}),
+        page("runs", tr("Runs"), tr("Compare traces"), true, {}),
     };
 }
 
@@ -77,6 +96,7 @@ void Workbench::setThreads(int n) {
     threads_ = n;
     model_.setThreads(n);
     generator_.setThreads(n);
+    profile_.setThreads(n);
     emit threadsChanged();
 }
 
@@ -87,6 +107,21 @@ QString Workbench::version() const { return QCoreApplication::applicationVersion
 void Workbench::openModel(const QString& path_or_url, bool load_after) {
     model_.open(path_or_url, load_after);
     setPage(QStringLiteral("model"));
+}
+
+}  // namespace pareto::gui
+
+namespace pareto::gui {
+
+void Workbench::openFile(const QString& path_or_url) {
+    const QString suffix = QFileInfo(local_path(path_or_url)).suffix().toLower();
+    if (suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5")) openTraces(path_or_url);
+    else openModel(path_or_url, false);
+}
+
+void Workbench::openTraces(const QVariant& paths_or_urls) {
+    runs_.open(paths_or_urls);
+    setPage(QStringLiteral("runs"));
 }
 
 }  // namespace pareto::gui

@@ -16,7 +16,9 @@
 #include "gui/generator.h"
 #include "gui/kiosk_controller.h"
 #include "gui/model_controller.h"
+#include "gui/profile_controller.h"
 #include "gui/recent_models.h"
+#include "gui/runs_controller.h"
 #include "gui/system_status.h"
 
 namespace pareto::gui {
@@ -30,6 +32,8 @@ class Workbench : public QObject {
     Q_PROPERTY(RecentModels* recent READ recent CONSTANT)
     Q_PROPERTY(SystemStatus* system READ system CONSTANT)
     Q_PROPERTY(KioskController* kiosk READ kiosk CONSTANT)
+    Q_PROPERTY(ProfileController* profiler READ profiler CONSTANT)
+    Q_PROPERTY(RunsController* traces READ traces CONSTANT)
     Q_PROPERTY(QString page READ page WRITE setPage NOTIFY pageChanged)
     Q_PROPERTY(QVariantList pages READ pages CONSTANT)
     Q_PROPERTY(bool kioskMode READ kioskMode WRITE setKioskMode NOTIFY kioskModeChanged)
@@ -54,6 +58,8 @@ public:
     RecentModels* recent() { return &recent_; }
     SystemStatus* system() { return &system_; }
     KioskController* kiosk() { return &kiosk_; }
+    ProfileController* profiler() { return &profile_; }
+    RunsController* traces() { return &runs_; }
 
     QString page() const { return page_; }
     void setPage(const QString& id);
@@ -70,6 +76,11 @@ public:
     // A file (path or URL) from the dialog, a drop or the recent list: open it and
     // show the Model page.
     Q_INVOKABLE void openModel(const QString& path_or_url, bool load_after = false);
+    // A dropped or picked file: an HDF5 trace (.h5, .hdf5) opens on the Runs page,
+    // anything else as a model.
+    Q_INVOKABLE void openFile(const QString& path_or_url);
+    // Trace files (paths or URLs) on the Runs page.
+    Q_INVOKABLE void openTraces(const QVariant& paths_or_urls);
 
 signals:
     void pageChanged();
@@ -91,6 +102,8 @@ private:
     Generator generator_;
     DemoModelController demo_;
     KioskController kiosk_;
+    ProfileController profile_;
+    RunsController runs_;
 };
 
 }  // namespace pareto::gui

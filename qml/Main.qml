@@ -44,7 +44,7 @@ ApplicationWindow {
         KioskView { workbench: window.workbench }
     }
 
-    // A model file dropped anywhere opens it.
+    // A file dropped anywhere opens it: a model on the Model page, traces on the Runs page.
     DropArea {
         id: drop
         anchors.fill: parent
@@ -52,7 +52,9 @@ ApplicationWindow {
         keys: ["text/uri-list"]
         onDropped: (event) => {
             if (event.hasUrls && event.urls.length > 0) {
-                window.workbench.openModel(event.urls[0].toString(), false)
+                const first = event.urls[0].toString()
+                if (/\.(h5|hdf5)$/i.test(first)) window.workbench.openTraces(event.urls)
+                else window.workbench.openModel(first, false)
                 event.acceptProposedAction()
             }
         }
@@ -67,7 +69,7 @@ ApplicationWindow {
             anchors.centerIn: parent
             spacing: 12
             Icon { anchors.horizontalCenter: parent.horizontalCenter; name: "upload"; size: 48; color: Theme.accent }
-            Text { text: qsTr("Drop to open the model"); color: Theme.text; font.pixelSize: Theme.fontXl }
+            Text { text: qsTr("Drop to open a model or a trace"); color: Theme.text; font.pixelSize: Theme.fontXl }
         }
     }
 

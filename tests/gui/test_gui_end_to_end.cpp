@@ -111,8 +111,10 @@ private slots:
                                     << "playgroundPage,generatedText,ttftTile,tpsTile,samplerPanel,temperatureSlider,"
                                        "promptInput,generateButton,playgroundModel";
         QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,comingSoonTitle,arrivesWith";
-        QTest::newRow("profile") << "profile" << QStringList{} << "profilePage,comingSoonTitle,arrivesWith";
-        QTest::newRow("runs") << "runs" << QStringList{} << "runsPage,comingSoonTitle,arrivesWith";
+        QTest::newRow("profile") << "profile" << QStringList{"--prompt", "Once upon a time", "-n", "48"}
+                                 << "profilePage,profileRunChip,latencyTiles,ttftTile,decodeTile,timeline,flame,"
+                                    "kindBars,layerBars,profileButton";
+        QTest::newRow("runs") << "runs" << QStringList{} << "runsPage,emptyTitle,openTracesButton";
     }
     void everyPage() {
         PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
@@ -124,10 +126,64 @@ private slots:
         QCOMPARE(r.report["page"].toString(), page);
         QCOMPARE(r.report["model_state"].toString(), QStringLiteral("Loaded"));
         checkPicture(r.report["screenshot"].toString());
+        if (page == QLatin1String("profile")) {
+            // The prompt, then up to 48 decode steps (fewer if the story ends), each
+            // 5 layers x 12 ops and more.
+            const int steps = r.report["steps"].toInt();
+            QVERIFY2(steps >= 2 && steps <= 49, r.out.constData());
+            QVERIFY2(r.report["ops"].toInt() >= steps * 60, r.out.constData());
+            QCOMPARE(r.report["trace"].toString(), QString());            // screenshots store nothing unasked
+        }
         if (page == QLatin1String("playground")) {
             QCOMPARE(r.report["generated_tokens"].toInt(), 96);
             QVERIFY(!r.report["generated_text"].toString().isEmpty());
         }
+    }
+
+    // Two profiles appended to one trace, then the trace on the Runs page: the table,
+    // the comparison of the two, the trade-off charts; and the last run of the trace
+    // on the Profile page without a model.
+    void profilesGoToATraceThatRunsShows() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        const QString trace = shots_ + QStringLiteral("/profiles.h5");
+        QFile::remove(trace);
+        int last_steps = 0;
+        for (const char* n : {"32", "64"}) {
+            const Run r = screenshot(QStringLiteral("profile-%1").arg(n),
+                                     {"--model", model, "--page", "profile", "--prompt", "Once upon a time", "-n", n,
+                                      "--threads", "1", "--trace", trace, "--expect", "timeline,flame,kindBars"});
+            QVERIFY2(r.status == 0, r.err.constData());
+            QCOMPARE(r.report["trace"].toString(), trace);
+            QVERIFY(!r.report["run"].toString().isEmpty());
+            last_steps = r.report["steps"].toInt();
+        }
+        QVERIFY(QFileInfo::exists(trace));
+        const Run runs = screenshot(QStringLiteral("runs"),
+                                    {"--page", "runs", "--trace", trace, "--expect",
+                                     "runsPage,traceChip,runsTable,compareCard,compareByKind,compareByLayer,"
+                                     "tradeoffCard,scatterSpeed,scatterPpl"});
+        QVERIFY2(runs.status == 0, runs.err.constData());
+        QCOMPARE(runs.report["runs"].toInt(), 2);
+        QCOMPARE(runs.report["compared"].toBool(), true);
+        checkPicture(runs.report["screenshot"].toString());
+
+        const Run opened = screenshot(QStringLiteral("profile-from-trace"),
+                                      {"--page", "profile", "--trace", trace, "--expect", "timeline,flame,runMemory"});
+        QVERIFY2(opened.status == 0, opened.err.constData());
+        QCOMPARE(opened.report["steps"].toInt(), last_steps);  // the trace's last run
+    }
+
+    void aBadTraceIsAReadableFailure() {
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(QStringLiteral("garbage.h5"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not HDF5 at all");
+        f.close();
+        const Run r = run(pareto_, {"--page", "runs", "--trace", bad, "--screenshot", dir.filePath("x.png")});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("garbage.h5"), r.err.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath("x.png")));
     }
 
     void playgroundTextIsPareToCliText() {

@@ -3,9 +3,10 @@ import QtTest
 import Pareto
 import Pareto.Bridge
 
-// The workbench's views over a real Workbench: navigation, the pages that wait for
-// later engines, the first-run screen, and (with the stories260K fixture) the Model
-// page and a generation in the Playground driven through the UI.
+// The workbench's views over a real Workbench: navigation, the page that waits for
+// a later engine, the first-run screen, the Profile and Runs pages with nothing to
+// show, and (with the stories260K fixture) the Model page, a generation in the
+// Playground and a profile on the Profile page driven through the UI.
 Item {
     id: root
     width: 1440
@@ -53,7 +54,7 @@ Item {
         }
 
         function test_laterPagesSayWhatTheyArriveWith() {
-            for (const id of ["compress", "profile", "runs"]) {
+            for (const id of ["compress"]) {
                 wb.page = id
                 const page = visibleItem(id + "Page")
                 verify(reallyVisible(page))
@@ -61,6 +62,22 @@ Item {
                 verify(arrives.text.startsWith("Arrives with "), arrives.text)
                 verify(page.features.length >= 3)
             }
+        }
+
+        function test_profileAndRunsWithNothingToShow() {
+            wb.page = "profile"
+            const profile = visibleItem("profilePage")
+            verify(reallyVisible(profile))
+            verify(!wb.profiler.hasRun)
+            compare(findChild(profile, "emptyTitle").text, wb.profiler.hasModel ? "Profile " + wb.profiler.modelName
+                                                                                : "Nothing profiled yet")
+            verify(!findChild(profile, "profileButton").enabled || wb.profiler.hasModel)
+            verify(!reallyVisible(findChild(profile, "timeline")))
+            wb.page = "runs"
+            const runs = visibleItem("runsPage")
+            compare(findChild(runs, "emptyTitle").text, "No trace open")
+            verify(reallyVisible(findChild(runs, "openTracesButton")))
+            verify(!reallyVisible(findChild(runs, "runsTable")))
         }
 
         function test_playgroundWithoutAModelPointsToTheModelPage() {
@@ -109,6 +126,21 @@ Item {
             compare(wb.generator.promptText, "Once upon a time")
             verify(visibleItem("generatedText").getText(0, 1000).indexOf(wb.generator.text.substring(0, 10)) >= 0)
             verify(wb.generator.tokensPerSecond > 0)
+
+            // Profile through the page's button (stored nowhere: this is the user's workbench).
+            wb.page = "profile"
+            wb.profiler.appendToTrace = false
+            wb.profiler.nTokens = 16
+            waitForRendering(view)
+            mouseClick(visibleItem("profileButton"))
+            tryCompare(wb.profiler, "hasRun", true, 10000)
+            tryCompare(wb.profiler, "busy", false, 10000)
+            waitForRendering(view)
+            verify(reallyVisible(visibleItem("timeline")))
+            verify(reallyVisible(visibleItem("flame")))
+            verify(wb.profiler.kindBars.count >= 12)
+            compare(wb.profiler.layerBars.count, 6)
+            compare(wb.profiler.selectedStep, 1)
         }
     }
 }
