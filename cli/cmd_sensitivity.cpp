@@ -62,10 +62,10 @@ int run_sensitivity(const SensitivityCliOptions& o) {
                 model->path().c_str(), sp.probe.describe().c_str(), o.text_file.c_str(),
                 static_cast<long long>(rows.empty() ? 0 : rows.front().kl.model.n_chunks), static_cast<long long>(o.n_ctx),
                 static_cast<long long>(rows.empty() ? 0 : rows.front().kl.n_scored));
-    std::printf("\n%-6s %-11s %12s %10s %10s %10s %9s %9s\n", "layer", "group", "bytes", "KL mean", "KL p99", "KL max",
-                "same top", "PPL");
+    std::printf("\n%-6s %-11s %10s %10s %10s %10s %10s %9s %9s\n", "layer", "group", "bytes", "after", "KL mean", "KL p99",
+                "KL max", "same top", "PPL");
     for (const SensitivityRow& r : rows)
-        std::printf("%-6s %-11s %5s->%-6s %10.6f %10.6f %10.6f %8.2f%% %9.4f\n",
+        std::printf("%-6s %-11s %10s %10s %10.6f %10.6f %10.6f %8.2f%% %9.4f\n",
                     r.group.layer >= 0 ? std::to_string(r.group.layer).c_str() : "-", r.group.name.c_str(),
                     format_bytes(static_cast<double>(r.bytes_before)).c_str(), format_bytes(static_cast<double>(r.bytes_after)).c_str(),
                     r.kl.kl_mean, r.kl.kl_p99, r.kl.kl_max, 100 * r.kl.same_top_rate, r.kl.model.ppl);

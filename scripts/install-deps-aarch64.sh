@@ -2,7 +2,7 @@
 # Installs what cross-building Pareto for aarch64 and running its tests under
 # qemu-user needs, on a Debian 12 amd64 host (see docs/aarch64.md):
 #   - the host build tools and the header-only libraries (architecture-independent:
-#     nlohmann-json, CLI11), as scripts/install-deps.sh has them;
+#     nlohmann-json, CLI11, Eigen), as scripts/install-deps.sh has them;
 #   - Debian's cross compiler (g++-aarch64-linux-gnu, GCC 12 like the native one)
 #     and qemu-user (qemu-aarch64, no binfmt registration needed);
 #   - the arm64 builds of the compiled dependencies through Debian multiarch
@@ -16,7 +16,7 @@ set -euo pipefail
 
 # Names without an architecture are host (amd64) or architecture-independent packages.
 packages=(
-  cmake ninja-build ccache pkg-config nlohmann-json3-dev libcli11-dev
+  cmake ninja-build ccache pkg-config nlohmann-json3-dev libcli11-dev libeigen3-dev
   g++-aarch64-linux-gnu qemu-user
   libgtest-dev:arm64 libpcre2-dev:arm64 libstdc++6:arm64
 )

@@ -524,7 +524,9 @@ std::vector<uint8_t> quantize_gptq(const FloatMatrix& w, DType type, const Input
     auto fit_block = [&](int64_t r, int64_t c0) {
         float xb[256], wb[256], s[32], o[32];
         for (int64_t i = 0; i < QB; ++i) {
-            xb[i] = static_cast<float>(W(r, c0 + i));
+            // Pruned weights will be zero whatever the updates moved them to.
+            const bool pruned = m && m[static_cast<size_t>(r * C + c0 + i)];
+            xb[i] = pruned ? 0.0f : static_cast<float>(W(r, c0 + i));
             wb[i] = diag[static_cast<size_t>(c0 + i)];
         }
         float wsum = 0;
