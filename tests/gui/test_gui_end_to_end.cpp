@@ -110,7 +110,7 @@ private slots:
                                     << QStringList{"--prompt", "Once upon a time", "-n", "96", "--seed", "11"}
                                     << "playgroundPage,generatedText,ttftTile,tpsTile,samplerPanel,temperatureSlider,"
                                        "promptInput,generateButton,playgroundModel";
-        QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,comingSoonTitle,arrivesWith";
+        QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,compressGrid,presetBox,sizeEstimate,pruneCard,calibrationCard,applyButton";
         QTest::newRow("profile") << "profile" << QStringList{"--prompt", "Once upon a time", "-n", "48"}
                                  << "profilePage,profileRunChip,latencyTiles,ttftTile,decodeTile,timeline,flame,"
                                     "kindBars,layerBars,profileButton";
