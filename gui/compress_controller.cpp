@@ -8,6 +8,7 @@
 
 #include "compress/compressor.h"
 #include "compress/export.h"
+#include "compress/sensitivity.h"
 #include "eval/kl_divergence.h"
 #include "gui/profile_controller.h"  // local_path
 #include "model/model.h"
@@ -213,6 +214,67 @@ void CompressController::apply() {
             });
         },
         {.done = [this] { setBusy(false); },
+         .failed = [this](const QString& m) { fail(m); },
+         .cancelled =
+             [this] {
+                 stage_ = tr("Cancelled");
+                 emit progressChanged();
+                 setBusy(false);
+             },
+         .progress =
+             [this](double f, const QString& s) {
+                 progress_ = f;
+                 stage_ = s;
+                 emit progressChanged();
+             }});
+}
+
+void CompressController::setScanType(const QString& t) {
+    const auto choice = parse_type_choice(t.toStdString());
+    if (!choice || choice->keep || t == scan_type_) return;
+    scan_type_ = QString::fromUtf8(dtype_name(choice->type).data());
+    emit settingsChanged();
+}
+
+void CompressController::scanSensitivity() {
+    if (!canScan()) return;
+    const std::shared_ptr<const Model> base = model_->model;
+    const QString text_path = calibration_path_;
+    const auto type = parse_type_choice(scan_type_.toStdString());
+    const int chunks = eval_chunks_, threads = threads_, gen = generation_;
+    grid_.clearSensitivity();
+    error_.clear();
+    progress_ = 0;
+    stage_ = tr("Sensitivity: %1 per group").arg(scan_type_);
+    emit progressChanged();
+    setBusy(true);
+    runner_.start(
+        [this, base, text_path, type, chunks, threads, gen](TaskContext& ctx) {
+            const std::string text = read_text(text_path);
+            SensitivityParams sp;
+            sp.probe.type = type;
+            sp.kl.max_chunks = chunks;
+            sp.kl.n_threads = threads;
+            if (base->config().n_ctx_train > 0) sp.kl.n_ctx = std::min<int64_t>(sp.kl.n_ctx, base->config().n_ctx_train);
+            sp.n_threads = threads;
+            sp.progress = [&ctx, this, gen](int64_t done, int64_t total, const SensitivityRow& row) {
+                if (ctx.cancelled()) return false;
+                std::vector<std::pair<std::string, double>> kl;
+                for (const auto& t : row.group.tensors) kl.emplace_back(t, row.kl.kl_mean);
+                ctx.post([this, gen, kl] {
+                    if (gen == generation_) grid_.setSensitivity(kl);
+                });
+                ctx.progress(static_cast<double>(done) / static_cast<double>(std::max<int64_t>(1, total)),
+                             QStringLiteral("sensitivity: %1 of %2 groups").arg(done).arg(total));
+                return true;
+            };
+            sensitivity_scan(*base, text, sp);
+        },
+        {.done =
+             [this] {
+                 setBusy(false);
+                 emit scanned();
+             },
          .failed = [this](const QString& m) { fail(m); },
          .cancelled =
              [this] {

@@ -47,6 +47,8 @@ class CompressController : public QObject {
     Q_PROPERTY(double sameTopRate READ sameTopRate NOTIFY resultChanged)
     Q_PROPERTY(QString resultPlan READ resultPlan NOTIFY resultChanged)
     Q_PROPERTY(QStringList warnings READ warnings NOTIFY resultChanged)
+    Q_PROPERTY(QString scanType READ scanType WRITE setScanType NOTIFY settingsChanged)
+    Q_PROPERTY(bool canScan READ canScan NOTIFY stateChanged)
 
 public:
     explicit CompressController(QObject* parent = nullptr);
@@ -92,6 +94,14 @@ public:
     // The plan Apply runs: the grid's, with the pruning and calibration settings.
     CompressionPlan plan() const;
 
+    // The sensitivity probe: each group (a layer's attention, its FFN, the embedding,
+    // the output) alone in this type, KL against the loaded model on the text.
+    QString scanType() const { return scan_type_; }
+    void setScanType(const QString& t);
+    bool canScan() const { return model_ && !busy_ && !calibration_path_.isEmpty(); }
+    // sensitivity_scan in the worker; the grid's heat map fills group by group.
+    Q_INVOKABLE void scanSensitivity();
+
     Q_INVOKABLE void apply();
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void clearError() {
@@ -108,6 +118,7 @@ signals:
     void progressChanged();
     void resultChanged();
     void applied();                      // a result is in
+    void scanned();                      // a sensitivity scan ended
     void exported(const QString& path);
     void failed(const QString& message);
 
@@ -123,6 +134,7 @@ private:
     bool two_four_ = false;
     QString calibration_path_;
     int eval_chunks_ = 4;
+    QString scan_type_ = QStringLiteral("Q4_0");
     bool busy_ = false;
     double progress_ = 0;
     QString stage_, error_;

@@ -43,6 +43,7 @@ void CompressGridModel::setModel(LoadedModelPtr model) {
     cells_.clear();
     n_layer_ = 0;
     current_bytes_ = estimated_bytes_ = 0;
+    max_sensitivity_ = -1;
     if (model_ && model_->model) {
         const Model& m = *model_->model;
         const TensorSet& ts = m.tensors();
@@ -97,6 +98,11 @@ QVariant CompressGridModel::data(const QModelIndex& index, int role) const {
     case BytesBeforeRole: return static_cast<double>(c->bytes_before);
     case BytesAfterRole: return static_cast<double>(c->bytes_after);
     case PresentRole: return present;
+    case SensitivityRole: return c->sensitivity;
+    case HeatRole:
+        return c->sensitivity < 0 || max_sensitivity_ < 0 ? -1.0
+               : max_sensitivity_ > 0                      ? c->sensitivity / max_sensitivity_
+                                                           : 0.0;
     case Qt::ToolTipRole:
         return present ? QStringLiteral("%1: %2 → %3")
                              .arg(QString::fromStdString(c->tensor), QString::fromUtf8(dtype_name(c->source).data()),
@@ -130,6 +136,8 @@ QHash<int, QByteArray> CompressGridModel::roleNames() const {
     names.insert(BytesBeforeRole, "bytesBefore");
     names.insert(BytesAfterRole, "bytesAfter");
     names.insert(PresentRole, "present");
+    names.insert(SensitivityRole, "sensitivity");
+    names.insert(HeatRole, "heat");
     return names;
 }
 
@@ -214,6 +222,24 @@ bool CompressGridModel::setColumnType(int column, const QString& type) {
     preset_.clear();
     emit changed();
     return true;
+}
+
+void CompressGridModel::setSensitivity(const std::vector<std::pair<std::string, double>>& kl_by_tensor) {
+    for (const auto& [name, kl] : kl_by_tensor) {
+        const auto at = cellOf(name);
+        if (!at) continue;
+        cell(at->first, at->second)->sensitivity = kl;
+        max_sensitivity_ = std::max(max_sensitivity_, kl);
+    }
+    if (!cells_.empty()) emit dataChanged(index(0, 0), index(n_layer_, kColumns - 1), {SensitivityRole, HeatRole});
+    emit changed();
+}
+
+void CompressGridModel::clearSensitivity() {
+    for (Cell& c : cells_) c.sensitivity = -1;
+    max_sensitivity_ = -1;
+    if (!cells_.empty()) emit dataChanged(index(0, 0), index(n_layer_, kColumns - 1), {SensitivityRole, HeatRole});
+    emit changed();
 }
 
 CompressionPlan CompressGridModel::plan() const {

@@ -32,6 +32,8 @@ class CompressGridModel : public QAbstractTableModel {
     Q_PROPERTY(QStringList typeNames READ typeNames CONSTANT)
     Q_PROPERTY(QStringList rowLabels READ rowLabels NOTIFY changed)
     Q_PROPERTY(QStringList columnLabels READ columnLabels CONSTANT)
+    Q_PROPERTY(bool hasSensitivity READ hasSensitivity NOTIFY changed)
+    Q_PROPERTY(double maxSensitivity READ maxSensitivity NOTIFY changed)
 
 public:
     enum Role {
@@ -43,6 +45,8 @@ public:
         BytesBeforeRole,
         BytesAfterRole,
         PresentRole,
+        SensitivityRole,                    // KL (nats) of the cell's group in the last scan, -1 = none
+        HeatRole,                           // that KL over the largest in the scan, [0, 1]; -1 = none
     };
     static constexpr int kColumns = 7;
 
@@ -77,6 +81,12 @@ public:
     // Sets every cell of a column (a matrix kind) at once.
     Q_INVOKABLE bool setColumnType(int column, const QString& type);
 
+    // A sensitivity scan's result: the KL of each tensor's group (tensor name -> KL).
+    void setSensitivity(const std::vector<std::pair<std::string, double>>& kl_by_tensor);
+    void clearSensitivity();
+    bool hasSensitivity() const { return max_sensitivity_ >= 0; }
+    double maxSensitivity() const { return max_sensitivity_; }
+
     // The grid as a plan: one rule per tensor (its exact name), default "keep".
     CompressionPlan plan() const;
     // The cell of a tensor name, or nullopt.
@@ -92,6 +102,7 @@ private:
         TypeChoice wanted;
         DType target = DType::F32;
         size_t bytes_before = 0, bytes_after = 0;
+        double sensitivity = -1;
     };
     Cell* cell(int row, int column);
     const Cell* cell(int row, int column) const;
@@ -102,6 +113,7 @@ private:
     std::vector<Cell> cells_;  // (n_layer_ + 1) x kColumns, row-major
     size_t current_bytes_ = 0, estimated_bytes_ = 0;
     QString preset_;
+    double max_sensitivity_ = -1;
 };
 
 }  // namespace pareto::gui

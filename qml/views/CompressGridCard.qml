@@ -11,6 +11,7 @@ import Pareto.Theme
 Card {
     id: root
     required property CompressGridModel grid
+    property string scanType
     title: qsTr("Quantization")
     subtitle: qsTr("click: next type · right-click: pick · header: whole column")
     icon: "compress"
@@ -106,6 +107,8 @@ Card {
                     required property bool fallback
                     required property bool present
                     required property double bytesAfter
+                    required property double sensitivity
+                    required property double heat
                     implicitWidth: 60
                     implicitHeight: root.cellHeight
                     Rectangle {
@@ -117,12 +120,21 @@ Card {
                         color: cellArea.containsMouse ? Qt.rgba(tint.r, tint.g, tint.b, 0.32) : Qt.rgba(tint.r, tint.g, tint.b, 0.16)
                         border.color: Qt.rgba(tint.r, tint.g, tint.b, 0.45)
                         Text {
+                            z: 1
                             anchors.centerIn: parent
                             // The global row's cells are the token embedding and the output matrix.
                             text: (parent.parent.row === 0 ? (parent.parent.column === 0 ? "embd " : "out ") : "") + parent.parent.targetType
                             color: parent.tint
                             font.family: Theme.mono
                             font.pixelSize: Theme.fontXs
+                        }
+                        Rectangle {  // the sensitivity heat: how far this group alone moves the model
+                            objectName: "heat"
+                            visible: parent.parent.heat >= 0
+                            anchors.fill: parent
+                            radius: 4
+                            color: Qt.rgba(0.94, 0.39, 0.43, 0.55 * Math.max(0, parent.parent.heat))
+                            border.color: parent.parent.heat > 0.66 ? Theme.danger : "transparent"
                         }
                         Rectangle {  // asked for another type, the rows cannot take it
                             visible: parent.parent.fallback
@@ -140,6 +152,7 @@ Card {
                             ToolTip.text: {
                                 const c = parent.parent
                                 let t = c.tensorName + ": " + c.sourceType + " → " + c.targetType + " (" + Fmt.bytes(c.bytesAfter) + ")"
+                                if (c.sensitivity >= 0) t += "\n" + qsTr("sensitivity: KL %1 nats with its group in %2").arg(c.sensitivity.toPrecision(3)).arg(root.scanType)
                                 if (c.fallback) t += "\n" + qsTr("%1 asked for; rows of this length take %2").arg(c.wantedType).arg(c.targetType)
                                 return t
                             }

@@ -124,6 +124,7 @@ Item {
                     Layout.fillWidth: true
                     Layout.alignment: Qt.AlignTop
                     grid: root.grid
+                    scanType: root.cc.scanType
                 }
 
                 ColumnLayout {
@@ -187,6 +188,14 @@ Item {
                                     enabled: !root.cc.busy
                                     onClicked: textDialog.open()
                                 }
+                            }
+                            Button {
+                                objectName: "scanButton"
+                                Layout.fillWidth: true
+                                text: qsTr("Sensitivity scan (each group alone in %1)").arg(root.cc.scanType)
+                                flat: true
+                                enabled: root.cc.canScan
+                                onClicked: root.cc.scanSensitivity()
                             }
                             RowLayout {
                                 Text { text: qsTr("Evaluation chunks"); color: Theme.textDim; font.pixelSize: Theme.fontSm; Layout.fillWidth: true }

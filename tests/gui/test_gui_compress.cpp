@@ -188,6 +188,42 @@ private slots:
         QCOMPARE(static_cast<double>(reloaded->tensors().total_bytes()), cc.resultBytes());
     }
 
+    // The sensitivity scan fills the heat map group by group: every matrix gets the
+    // KL of its group, a layer's attention matrices share one, Q4_0 moves the model.
+    void sensitivityHeatMap() {
+        PARETO_QREQUIRE_DATA(path, "models/stories260K.gguf");
+        PARETO_QREQUIRE_DATA(text, "data/tinystories/tinystories_validation_head.txt");
+        CompressController cc;
+        cc.setModel(load(path));
+        QVERIFY(!cc.canScan());  // no text
+        cc.setCalibrationPath(text);
+        cc.setEvalChunks(2);
+        QVERIFY(cc.canScan());
+        QCOMPARE(cc.scanType(), QStringLiteral("Q4_0"));
+        QSignalSpy scanned(&cc, &CompressController::scanned);
+        QSignalSpy failed(&cc, &CompressController::failed);
+        cc.scanSensitivity();
+        QVERIFY(scanned.wait(120000));
+        QCOMPARE(failed.count(), 0);
+        CompressGridModel& g = *cc.grid();
+        QVERIFY(g.hasSensitivity());
+        QVERIFY(g.maxSensitivity() > 0);
+        double max_heat = 0;
+        for (int r = 0; r < g.rowCount(); ++r)
+            for (int c = 0; c < g.columnCount(); ++c) {
+                const QModelIndex i = g.index(r, c);
+                if (!i.data(CompressGridModel::PresentRole).toBool()) continue;
+                const double kl = i.data(CompressGridModel::SensitivityRole).toDouble();
+                QVERIFY2(kl >= 0, qPrintable(i.data(CompressGridModel::TensorNameRole).toString()));
+                max_heat = std::max(max_heat, i.data(CompressGridModel::HeatRole).toDouble());
+            }
+        QCOMPARE(max_heat, 1.0);
+        for (int r = 1; r < g.rowCount(); ++r) {
+            QCOMPARE(g.index(r, 0).data(CompressGridModel::SensitivityRole), g.index(r, 3).data(CompressGridModel::SensitivityRole));
+            QCOMPARE(g.index(r, 4).data(CompressGridModel::SensitivityRole), g.index(r, 6).data(CompressGridModel::SensitivityRole));
+        }
+    }
+
     // Magnitude 2:4 pruning over the blocks: half of every block matrix is zero.
     void pruneTwoFourPlan() {
         PARETO_QREQUIRE_DATA(path, "models/stories260K.gguf");
