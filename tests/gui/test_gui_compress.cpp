@@ -224,6 +224,27 @@ private slots:
         }
     }
 
+    // Cancel during Apply: no result, no error, and the controller can apply again.
+    void cancelApply() {
+        PARETO_QREQUIRE_DATA(path, "models/stories260K.gguf");
+        PARETO_QREQUIRE_DATA(text, "data/tinystories/tinystories_validation_head.txt");
+        CompressController cc;
+        cc.setModel(load(path));
+        cc.setCalibrationPath(text);
+        cc.setPruneMethod(QStringLiteral("sparsegpt"));
+        QVERIFY(cc.canApply());
+        QSignalSpy failed(&cc, &CompressController::failed);
+        QSignalSpy applied(&cc, &CompressController::applied);
+        cc.apply();
+        cc.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(!cc.busy(), 60000);
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(applied.count(), 0);
+        QVERIFY(!cc.hasResult());
+        QCOMPARE(cc.stage(), QStringLiteral("Cancelled"));
+        QVERIFY(cc.canApply());
+    }
+
     // Magnitude 2:4 pruning over the blocks: half of every block matrix is zero.
     void pruneTwoFourPlan() {
         PARETO_QREQUIRE_DATA(path, "models/stories260K.gguf");
