@@ -30,6 +30,8 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
         {"screenshot", "Render the page offscreen once its work is done, write a PNG and exit.", "OUT.png"},
         {{"p", "prompt"}, "Playground prompt (generated from at start, to the end with --screenshot); on the Profile page, the prompt profiled.", "TEXT"},
         {"trace", "Open this HDF5 trace on the Runs page (repeatable); on the Profile page, the trace profiles are appended to (or, without a model, whose last run is shown).", "FILE.h5"},
+        {"preset", "Compress page: start the grid from this preset (q8_0, q4_0, q4_k_m, ...).", "NAME"},
+        {"calibration", "Compress page: the calibration and evaluation text; with --screenshot, the sensitivity scan and Apply run before the capture.", "FILE.txt"},
         {{"n", "n-predict"}, "Tokens to generate.", "N"},
         {"seed", "Sampling seed (default: a new one each run).", "S"},
         {"temp", "Sampling temperature (0: greedy).", "T"},
@@ -60,6 +62,8 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
     out.screenshot = p.value("screenshot");
     out.prompt = p.value("prompt");
     out.traces = p.values("trace");
+    out.preset = p.value("preset");
+    out.calibration = p.value("calibration");
     qint64 v = 0;
     if (p.isSet("n-predict")) {
         if (auto e = read_int(p, "n-predict", 1, 65536, v); !e.isEmpty()) return e;

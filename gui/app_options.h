@@ -17,6 +17,8 @@ struct AppOptions {
     QString screenshot;          // write this PNG once the page's work is done, then exit
     QString prompt;              // Playground: generate from this; Profile: profile it (to the end, with --screenshot)
     QStringList traces;          // HDF5 traces to open on the Runs page (Profile: the first is appended to)
+    QString preset;              // Compress: the grid's preset
+    QString calibration;         // Compress: the calibration / evaluation text (with --screenshot: scan, then Apply)
     std::optional<int> n_predict;
     std::optional<qint64> seed;
     std::optional<double> temperature;

@@ -81,6 +81,7 @@ void ScreenshotDriver::afterModel() {
     const QString page = workbench_->page();
     if (page == QLatin1String("profile")) return profilePage();
     if (page == QLatin1String("runs") && !options_.traces.isEmpty()) return runsPage();
+    if (page == QLatin1String("compress") && !options_.model.isEmpty()) return compressPage();
     if (page != QLatin1String("playground") || options_.prompt.isEmpty() || options_.model.isEmpty()) {
         afterWork();
         return;
@@ -109,6 +110,29 @@ void ScreenshotDriver::profilePage() {
     } else {
         prof->openRun(options_.traces.first());
     }
+}
+
+void ScreenshotDriver::compressPage() {
+    CompressController* cc = workbench_->compressor();
+    if (!options_.preset.isEmpty() && !cc->grid()->applyPreset(options_.preset))
+        return fail(QStringLiteral("--preset: unknown preset '%1' (presets: %2)")
+                        .arg(options_.preset, cc->grid()->presetNames().join(QStringLiteral(", "))),
+                    2);
+    report_["estimated_bytes"] = cc->grid()->estimatedBytes();
+    if (options_.calibration.isEmpty()) return afterWork();
+    cc->setCalibrationPath(options_.calibration);
+    cc->setEvalChunks(2);
+    connect(cc, &CompressController::failed, this, [this](const QString& m) { fail(m, 2); });
+    connect(cc, &CompressController::applied, this, [this, cc] {
+        report_["result_bytes"] = cc->resultBytes();
+        report_["kl"] = cc->klMean();
+        afterWork();
+    });
+    connect(cc, &CompressController::scanned, this, [this, cc] {
+        report_["max_sensitivity"] = cc->grid()->maxSensitivity();
+        cc->apply();
+    }, Qt::SingleShotConnection);
+    cc->scanSensitivity();
 }
 
 void ScreenshotDriver::runsPage() {

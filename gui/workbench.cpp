@@ -28,11 +28,16 @@ void Workbench::wire() {
     connect(&model_, &ModelController::modelLoaded, this, [this] {
         generator_.setModel(model_.loadedModel());
         profile_.setModel(model_.loadedModel());
+        compress_.setModel(model_.loadedModel());
     });
     connect(&model_, &ModelController::modelUnloaded, this, [this] {
         generator_.setModel(nullptr);
         profile_.setModel(nullptr);
+        compress_.setModel(nullptr);
     });
+    connect(&compress_, &CompressController::failed, this, [this](const QString& m) { emit notification(m, true); });
+    connect(&compress_, &CompressController::exported, this,
+            [this](const QString& path) { emit notification(tr("Exported %1").arg(QFileInfo(path).fileName()), false); });
     connect(&profile_, &ProfileController::failed, this, [this](const QString& m) { emit notification(m, true); });
     // "Stored as run-3 in traces.h5", "Profiling cancelled": a toast, the page keeps its layout.
     connect(&profile_, &ProfileController::noticeChanged, this, [this] {
@@ -70,8 +75,7 @@ QVariantList Workbench::pages() const {
     };
     return {
         page("model", tr("Model"), tr("Open, inspect, load"), true, {}),
-        page("compress", tr("Compress"), tr("Quantize, prune"), false,
-             tr("the compression engine: per-layer quantization and pruning, GPTQ, sensitivity scans")),
+        page("compress", tr("Compress"), tr("Quantize, prune"), true, {}),
         page("playground", tr("Playground"), tr("Generate and measure"), true, {}),
         page("profile", tr("Profile"), tr("Time and memory"), true, {}),
         page("runs", tr("Runs"), tr("Compare traces"), true, {}),
@@ -97,6 +101,7 @@ void Workbench::setThreads(int n) {
     model_.setThreads(n);
     generator_.setThreads(n);
     profile_.setThreads(n);
+    compress_.setThreads(n);
     emit threadsChanged();
 }
 

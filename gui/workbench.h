@@ -12,6 +12,7 @@
 
 #include <memory>
 
+#include "gui/compress_controller.h"
 #include "gui/demo_model_controller.h"
 #include "gui/generator.h"
 #include "gui/kiosk_controller.h"
@@ -34,6 +35,7 @@ class Workbench : public QObject {
     Q_PROPERTY(KioskController* kiosk READ kiosk CONSTANT)
     Q_PROPERTY(ProfileController* profiler READ profiler CONSTANT)
     Q_PROPERTY(RunsController* traces READ traces CONSTANT)
+    Q_PROPERTY(CompressController* compressor READ compressor CONSTANT)
     Q_PROPERTY(QString page READ page WRITE setPage NOTIFY pageChanged)
     Q_PROPERTY(QVariantList pages READ pages CONSTANT)
     Q_PROPERTY(bool kioskMode READ kioskMode WRITE setKioskMode NOTIFY kioskModeChanged)
@@ -60,6 +62,7 @@ public:
     KioskController* kiosk() { return &kiosk_; }
     ProfileController* profiler() { return &profile_; }
     RunsController* traces() { return &runs_; }
+    CompressController* compressor() { return &compress_; }
 
     QString page() const { return page_; }
     void setPage(const QString& id);
@@ -104,6 +107,7 @@ private:
     KioskController kiosk_;
     ProfileController profile_;
     RunsController runs_;
+    CompressController compress_;
 };
 
 }  // namespace pareto::gui

@@ -22,9 +22,10 @@ size=(--size 1440x900)
 # First run, with a recent list as a returning user has it.
 printf '[General]\nrecentModels=%s\n' "$model" >"$tmp/settings.ini"
 "$pareto" "${size[@]}" --settings "$tmp/settings.ini" --page model --screenshot "$out/first-run.png" >/dev/null
-for page in model compress; do
-  "$pareto" "${size[@]}" --model "$model" --page "$page" --screenshot "$out/$page.png" >/dev/null
-done
+"$pareto" "${size[@]}" --model "$model" --page model --screenshot "$out/model.png" >/dev/null
+# Compress: q4_0, the sensitivity heat map and the applied result.
+"$pareto" "${size[@]}" --model "$model" --page compress --preset q4_0 \
+  --calibration "$data/data/tinystories/tinystories_validation_head.txt" --screenshot "$out/compress.png" >/dev/null
 "$pareto" "${size[@]}" --model "$model" --page playground --prompt "Once upon a time, in a quiet forest," \
   -n 160 --seed 5 --screenshot "$out/playground.png" >/dev/null
 # Profile: stories260K profiled, stored in a trace; then its quantized variants

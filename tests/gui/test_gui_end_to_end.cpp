@@ -110,12 +110,31 @@ private slots:
                                     << QStringList{"--prompt", "Once upon a time", "-n", "96", "--seed", "11"}
                                     << "playgroundPage,generatedText,ttftTile,tpsTile,samplerPanel,temperatureSlider,"
                                        "promptInput,generateButton,playgroundModel";
-        QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,comingSoonTitle,arrivesWith";
+        QTest::newRow("compress") << "compress" << QStringList{} << "compressPage,compressGrid,presetBox,sizeEstimate,pruneCard,calibrationCard,applyButton";
         QTest::newRow("profile") << "profile" << QStringList{"--prompt", "Once upon a time", "-n", "48"}
                                  << "profilePage,profileRunChip,latencyTiles,ttftTile,decodeTile,timeline,flame,"
                                     "kindBars,layerBars,profileButton";
         QTest::newRow("runs") << "runs" << QStringList{} << "runsPage,emptyTitle,openTracesButton";
     }
+    // The Compress page with a preset and a text: the sensitivity scan, then Apply,
+    // then the capture with the heat map and the result.
+    void compressScanAndApply() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        PARETO_QREQUIRE_DATA(text, "data/tinystories/tinystories_validation_head.txt");
+        const Run r = screenshot(QStringLiteral("compress-applied"),
+                                 {"--model", model, "--page", "compress", "--preset", "q4_0", "--calibration", text,
+                                  "--expect", "compressGrid,scanButton,resultCard,resultKl,exportButton"});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QVERIFY(r.report["max_sensitivity"].toDouble() > 0);
+        QVERIFY(r.report["result_bytes"].toDouble() < 0.3 * QFileInfo(model).size());
+        QCOMPARE(r.report["result_bytes"].toDouble(), r.report["estimated_bytes"].toDouble());
+        QVERIFY(r.report["kl"].toDouble() > 0 && r.report["kl"].toDouble() < 0.5);
+        checkPicture(r.report["screenshot"].toString());
+        const Run bad = screenshot(QStringLiteral("compress-bad"), {"--model", model, "--page", "compress", "--preset", "q9"});
+        QVERIFY(bad.status != 0);
+        QVERIFY2(bad.err.contains("unknown preset 'q9'"), bad.err.constData());
+    }
+
     void everyPage() {
         PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
         QFETCH(QString, page);

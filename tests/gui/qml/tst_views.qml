@@ -3,8 +3,8 @@ import QtTest
 import Pareto
 import Pareto.Bridge
 
-// The workbench's views over a real Workbench: navigation, the page that waits for
-// a later engine, the first-run screen, the Profile and Runs pages with nothing to
+// The workbench's views over a real Workbench: navigation, the first-run screen,
+// the Compress page without a model, the Profile and Runs pages with nothing to
 // show, and (with the stories260K fixture) the Model page, a generation in the
 // Playground and a profile on the Profile page driven through the UI.
 Item {
@@ -53,15 +53,14 @@ Item {
             compare(visibleItem("demoPreset").count, wb.demo.presets.length)
         }
 
-        function test_laterPagesSayWhatTheyArriveWith() {
-            for (const id of ["compress"]) {
-                wb.page = id
-                const page = visibleItem(id + "Page")
-                verify(reallyVisible(page))
-                const arrives = findChild(page, "arrivesWith")
-                verify(arrives.text.startsWith("Arrives with "), arrives.text)
-                verify(page.features.length >= 3)
-            }
+        function test_compressWithoutAModelPointsToTheModelPage() {
+            wb.page = "compress"
+            const page = visibleItem("compressPage")
+            verify(reallyVisible(page))
+            verify(!wb.compressor.hasModel)
+            compare(findChild(page, "emptyTitle").text, "Nothing to compress yet")
+            verify(!reallyVisible(findChild(page, "compressGrid")))
+            verify(!wb.compressor.canApply)
         }
 
         function test_profileAndRunsWithNothingToShow() {
@@ -141,6 +140,31 @@ Item {
             verify(wb.profiler.kindBars.count >= 12)
             compare(wb.profiler.layerBars.count, 6)
             compare(wb.profiler.selectedStep, 1)
+
+            // Compress: the grid of the loaded model, a cell cycled by a click, Apply.
+            wb.page = "compress"
+            waitForRendering(view)
+            const grid = visibleItem("compressGrid")
+            verify(reallyVisible(grid))
+            compare(wb.compressor.grid.preset, "q8_0")
+            const before = wb.compressor.grid.estimatedBytes
+            verify(before < wb.compressor.grid.currentBytes)
+            const cell = grid.itemAtCell(Qt.point(0, 1))  // layer 0, attn_q
+            verify(cell !== null)
+            compare(cell.wantedType, "Q8_0")
+            mouseClick(cell)
+            tryCompare(cell, "wantedType", "Q6_K")  // shown as Q8_0, its fallback for 64-wide rows
+            compare(wb.compressor.grid.preset, "")
+            mouseClick(cell)
+            tryCompare(cell, "wantedType", "Q5_K")
+            verify(wb.compressor.grid.estimatedBytes < before)
+            mouseClick(visibleItem("applyButton"))
+            tryCompare(wb.compressor, "hasResult", true, 20000)
+            tryCompare(wb.compressor, "busy", false, 10000)
+            verify(wb.compressor.resultBytes < wb.compressor.baseBytes)
+            waitForRendering(view)
+            verify(reallyVisible(visibleItem("resultCard")))
+            verify(reallyVisible(visibleItem("exportButton")))
         }
     }
 }
