@@ -312,8 +312,9 @@ int run_bench(const BenchOptions& o) {
             std::printf("\nmodel:      %s (%s, %lld layers, hidden %lld, vocab %lld, %s)\n", o.model.c_str(),
                         c.arch_name.c_str(), static_cast<long long>(c.n_layer), static_cast<long long>(c.n_embd),
                         static_cast<long long>(c.n_vocab), type_name.c_str());
-            std::printf("memory:     weights %s, KV cache %s (F32, n_ctx %lld), peak RSS %s\n",
+            std::printf("memory:     weights %s (%s), KV cache %s (F32, n_ctx %lld), peak RSS %s\n",
                         format_bytes(static_cast<double>(weight_bytes)).c_str(),
+                        file_load_name(model->gguf() ? model->gguf()->load() : FileLoad::Map),
                         format_bytes(static_cast<double>(kv_bytes)).c_str(),
                         static_cast<long long>(session ? session->n_ctx() : 0),
                         format_bytes(static_cast<double>(peak_rss)).c_str());

@@ -534,10 +534,10 @@ std::string GgufTensor::shape_string() const {
 
 // ---- GgufFile --------------------------------------------------------------------
 
-GgufFile GgufFile::open(const std::string& path) {
+GgufFile GgufFile::open(const std::string& path, FileLoad how) {
     GgufFile f;
     f.label_ = path;
-    f.map_ = std::make_shared<MappedFile>(path);
+    f.map_ = std::make_shared<MappedFile>(path, how);
     f.bytes_ = std::span<const uint8_t>(f.map_->data(), f.map_->size());
     f.parse_all();
     return f;

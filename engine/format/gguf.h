@@ -119,8 +119,9 @@ struct GgufTensor {
 
 class GgufFile {
 public:
-    // Maps and parses a file. Throws pareto::Error for anything malformed.
-    static GgufFile open(const std::string& path);
+    // Maps (or, with FileLoad::Copy, reads into huge pages) and parses a file.
+    // Throws pareto::Error for anything malformed.
+    static GgufFile open(const std::string& path, FileLoad how = FileLoad::Map);
     // Parses bytes owned by the caller (they must outlive the result). `label`
     // names the source in error messages.
     static GgufFile parse(std::span<const uint8_t> bytes, std::string label = "<memory>");
@@ -132,6 +133,8 @@ public:
     GgufFile& operator=(GgufFile&&) noexcept = default;
 
     const std::string& path() const { return label_; }
+    // How the bytes are held (Map for parsed caller-owned bytes).
+    FileLoad load() const { return map_ ? map_->how() : FileLoad::Map; }
     uint32_t version() const { return version_; }
     size_t alignment() const { return alignment_; }
     size_t data_offset() const { return data_offset_; }

@@ -1,9 +1,13 @@
 #include "model/model.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string_view>
 
 #include "model/hf_model.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 namespace pareto {
 namespace {
@@ -52,9 +56,23 @@ std::vector<float> vector_f32(const TensorSet& f, const std::string& name, int64
 
 }  // namespace
 
+FileLoad weight_load_for(size_t file_bytes) {
+    if (const char* env = std::getenv("PARETO_WEIGHTS"); env && *env) {
+        const std::string_view v(env);
+        if (v == "map") return FileLoad::Map;
+        if (v == "copy") return FileLoad::Copy;
+        fail("PARETO_WEIGHTS must be map or copy, not '" + std::string(v) + "'");
+    }
+    const size_t available = available_memory_bytes();
+    return available > 0 && file_bytes <= available / 2 ? FileLoad::Copy : FileLoad::Map;
+}
+
 std::unique_ptr<Model> Model::load(const std::string& path) {
     if (is_hf_checkpoint(path)) return load_hf_model(path);
-    auto file = std::make_shared<const GgufFile>(GgufFile::open(path));
+    std::error_code ec;
+    const auto file_bytes = std::filesystem::file_size(path, ec);
+    const FileLoad how = ec ? FileLoad::Map : weight_load_for(static_cast<size_t>(file_bytes));
+    auto file = std::make_shared<const GgufFile>(GgufFile::open(path, how));
     ModelConfig config = read_config(*file);
     std::shared_ptr<const Tokenizer> tokenizer = Tokenizer::from_gguf(*file);
     TensorSet tensors = TensorSet::from_gguf(*file, nullptr);  // the file keeps its mapping

@@ -35,12 +35,18 @@ struct ModelWeights {
     std::vector<float> rope_freq_factors;    // [rope_dim / 2], llama3-style; empty if none
 };
 
+// How Model::load holds a GGUF file of `file_bytes`: copied into huge pages when it
+// takes at most half of the available memory (decode streams them faster), else
+// memory-mapped. The environment variable PARETO_WEIGHTS=map|copy overrides.
+FileLoad weight_load_for(size_t file_bytes);
+
 class Model {
 public:
     // Opens a model: a GGUF file, or a HuggingFace checkpoint (a folder, its
     // config.json or a .safetensors file; model/hf_model.h). Config, tokenizer and
     // weight views. Throws pareto::Error naming the file and the problem (missing
-    // tensor, wrong shape, unsupported type).
+    // tensor, wrong shape, unsupported type). A GGUF file's bytes are held as
+    // weight_load_for() says.
     static std::unique_ptr<Model> load(const std::string& path);
 
     // A model from parts any loader or transformation produced: a HuggingFace

@@ -8,33 +8,60 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/huge_page_buffer.h"
 
 namespace pareto {
 
-MappedFile::MappedFile(const std::string& path) : path_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path + ": cannot open: " + std::strerror(errno));
+const char* file_load_name(FileLoad how) { return how == FileLoad::Copy ? "copied to huge pages" : "mapped"; }
+
+namespace {
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+// Reads all of [0, size) of fd into dst: short reads and EINTR are retried; a file
+// that shrinks under us is an error naming how far it got.
+void read_fully(int fd, uint8_t* dst, size_t size, const std::string& path) {
+    size_t done = 0;
+    while (done < size) {
+        const ssize_t r = ::pread(fd, dst + done, size - done, static_cast<off_t>(done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) fail(path + ": read failed at byte " + std::to_string(done) + ": " + std::strerror(errno));
+        if (r == 0)
+            fail(path + ": the file ended at byte " + std::to_string(done) + " of " + std::to_string(size) +
+                 " while it was read (changed on disk?)");
+        done += static_cast<size_t>(r);
+    }
+}
+
+}  // namespace
+
+MappedFile::MappedFile() = default;
+
+MappedFile::MappedFile(const std::string& path, FileLoad how) : path_(path), how_(how) {
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) fail(path + ": cannot open: " + std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        fail(path + ": cannot stat: " + std::strerror(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        fail(path + ": not a regular file");
-    }
+    if (::fstat(f.fd, &st) != 0) fail(path + ": cannot stat: " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) fail(path + ": not a regular file");
     size_ = static_cast<size_t>(st.st_size);
-    if (size_ > 0) {
-        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int err = errno;
-            ::close(fd);
-            fail(path + ": cannot map into memory: " + std::strerror(err));
-        }
-        data_ = static_cast<const uint8_t*>(p);
+    if (size_ == 0) return;
+    if (how == FileLoad::Copy) {
+        copy_ = std::make_unique<HugePageBuffer>(size_);
+        ::posix_fadvise(f.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        read_fully(f.fd, copy_->data(), size_, path);
+        copy_->protect_read_only();
+        data_ = copy_->data();
+        return;
     }
-    ::close(fd);  // the mapping keeps the file alive
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, f.fd, 0);
+    if (p == MAP_FAILED) fail(path + ": cannot map into memory: " + std::strerror(errno));
+    data_ = static_cast<const uint8_t*>(p);
+    // the mapping keeps the file alive after the descriptor closes
 }
 
 MappedFile::~MappedFile() { release(); }
@@ -47,6 +74,8 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
         path_ = std::move(other.path_);
         data_ = other.data_;
         size_ = other.size_;
+        how_ = other.how_;
+        copy_ = std::move(other.copy_);
         other.data_ = nullptr;
         other.size_ = 0;
     }
@@ -54,7 +83,8 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 void MappedFile::release() {
-    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    if (data_ && !copy_) ::munmap(const_cast<uint8_t*>(data_), size_);
+    copy_.reset();
     data_ = nullptr;
     size_ = 0;
 }

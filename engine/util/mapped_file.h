@@ -1,16 +1,27 @@
 #pragma once
-// A read-only memory map of a whole file. Model weights are used in place from it
-// (zero copy); the kernel pages them in on demand and shares them between processes.
+// A whole file's bytes in memory, read-only, in one of two ways:
+//   Map  — a memory map: zero copy, paged in on demand, shared with the page cache
+//          and other processes; 4 KiB pages. For inspecting files and for models
+//          larger than comfortably fits in RAM (the kernel can drop clean pages).
+//   Copy — read once into private memory on huge pages (util/huge_page_buffer.h):
+//          costs the read at open, then streams faster (decode reads every weight
+//          once per token; see docs/performance.md).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace pareto {
 
+class HugePageBuffer;
+
+enum class FileLoad { Map, Copy };
+const char* file_load_name(FileLoad how);  // "mapped", "copied to huge pages"
+
 class MappedFile {
 public:
-    MappedFile() = default;
-    explicit MappedFile(const std::string& path);  // throws pareto::Error
+    MappedFile();
+    explicit MappedFile(const std::string& path, FileLoad how = FileLoad::Map);  // throws pareto::Error
     ~MappedFile();
     MappedFile(MappedFile&& other) noexcept;
     MappedFile& operator=(MappedFile&& other) noexcept;
@@ -20,12 +31,15 @@ public:
     const uint8_t* data() const { return data_; }
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
+    FileLoad how() const { return how_; }
 
 private:
     void release();
     std::string path_;
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;
+    FileLoad how_ = FileLoad::Map;
+    std::unique_ptr<HugePageBuffer> copy_;  // Copy: owns the bytes
 };
 
 }  // namespace pareto

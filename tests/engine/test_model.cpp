@@ -134,6 +134,49 @@ TEST(Stories260K, ThreadCountDoesNotChangeLogits) {
     }
 }
 
+// Weights copied into huge pages and weights used in place from the file mapping are
+// the same bytes: the logits must be bit-identical, and the way is reported.
+TEST(Stories260K, CopiedAndMappedWeightsGiveTheSameLogits) {
+    PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
+    auto load_with = [&](const char* how) {
+        ::setenv("PARETO_WEIGHTS", how, 1);
+        auto m = Model::load(model_path);
+        ::unsetenv("PARETO_WEIGHTS");
+        return m;
+    };
+    const auto mapped = load_with("map");
+    const auto copied = load_with("copy");
+    ASSERT_EQ(mapped->gguf()->load(), FileLoad::Map);
+    ASSERT_EQ(copied->gguf()->load(), FileLoad::Copy);
+    const auto prompt = mapped->tokenizer().encode("Once upon a time, a little dog");
+    Session a(*mapped), b(*copied);
+    a.eval(prompt, true);
+    b.eval(prompt, true);
+    for (size_t i = 0; i < prompt.size(); ++i) {
+        const auto la = a.logits_at(static_cast<int64_t>(i));
+        const auto lb = b.logits_at(static_cast<int64_t>(i));
+        ASSERT_TRUE(std::equal(la.begin(), la.end(), lb.begin(), lb.end())) << "position " << i;
+    }
+}
+
+TEST(WeightLoad, EnvironmentChoosesAndBadValuesAreNamed) {
+    ::setenv("PARETO_WEIGHTS", "copy", 1);
+    EXPECT_EQ(weight_load_for(size_t{1} << 50), FileLoad::Copy);
+    ::setenv("PARETO_WEIGHTS", "map", 1);
+    EXPECT_EQ(weight_load_for(1), FileLoad::Map);
+    ::setenv("PARETO_WEIGHTS", "huge", 1);
+    try {
+        weight_load_for(1);
+        ADD_FAILURE() << "no error for PARETO_WEIGHTS=huge";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("PARETO_WEIGHTS must be map or copy"), std::string::npos) << e.what();
+    }
+    ::unsetenv("PARETO_WEIGHTS");
+    // Without the override: a petabyte is mapped, a kilobyte copied.
+    EXPECT_EQ(weight_load_for(size_t{1} << 50), FileLoad::Map);
+    EXPECT_EQ(weight_load_for(1024), FileLoad::Copy);
+}
+
 TEST(Stories260K, SmallBatchesEqualOneBatch) {
     PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
     const auto model = Model::load(model_path);
