@@ -13,7 +13,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "tensor/kernels.h"
 #include "util/error.h"
+#include "util/huge_page_buffer.h"
 #include "util/thread_pool.h"
 
 namespace pareto {
@@ -54,23 +56,6 @@ std::string read_line(const std::filesystem::path& p) {
     std::getline(in, s);
     return s;
 }
-
-// A sum the compiler can vectorize: eight independent accumulators, so the loop is
-// bound by loads, not by the latency of one add chain.
-uint64_t sum_words(const uint64_t* p, size_t n) {
-    uint64_t a[8] = {};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k) a[k] += p[i + static_cast<size_t>(k)];
-    for (; i < n; ++i) a[0] += p[i];
-    uint64_t s = 0;
-    for (uint64_t v : a) s += v;
-    return s;
-}
-
-struct FreeDeleter {
-    void operator()(void* p) const { std::free(p); }
-};
 
 }  // namespace
 
@@ -128,33 +113,37 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, BandwidthParams params)
     if (params.runs < 1) fail("bandwidth probe: runs must be at least 1");
 
     const int nth = pool.size();
-    const size_t words = bytes / sizeof(uint64_t);
-    bytes = words * sizeof(uint64_t);
-    std::unique_ptr<uint64_t, FreeDeleter> buf(
-        static_cast<uint64_t*>(std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096)));
-    if (!buf) fail("bandwidth probe: cannot allocate " + std::to_string(bytes / kMiB) + " MiB");
-    uint64_t* data = buf.get();
+    const size_t n = bytes / sizeof(float);
+    bytes = n * sizeof(float);
+    // The same kind of memory the weights are loaded into (huge pages), read with the
+    // widest loads this CPU has (the dispatched kernels' sum of squares: two vector
+    // FMAs per 128 bytes, far from compute-bound), so the figure is the best a
+    // streaming kernel could reach, not a weaker loop's.
+    HugePageBuffer buf(bytes);
+    float* data = reinterpret_cast<float*>(buf.data());
+    const FloatKernels& f = kernels().f;
 
     // Each thread owns one contiguous slice: it touches it first (so its pages are
     // local to it) and reads it in every pass.
     auto slice = [&](int ith, size_t& begin, size_t& end) {
-        const size_t per = (words + static_cast<size_t>(nth) - 1) / static_cast<size_t>(nth);
-        begin = std::min(words, per * static_cast<size_t>(ith));
-        end = std::min(words, begin + per);
+        const size_t per = (n + static_cast<size_t>(nth) - 1) / static_cast<size_t>(nth);
+        begin = std::min(n, per * static_cast<size_t>(ith));
+        end = std::min(n, begin + per);
     };
     pool.run([&](int ith, int) {
         size_t b, e;
         slice(ith, b, e);
-        for (size_t i = b; i < e; ++i) data[i] = i * 0x9E3779B97F4A7C15ull;
+        std::fill(data + b, data + e, 1.0f);
     });
 
-    std::atomic<uint64_t> sink{0};
+    std::atomic<int64_t> sink{0};
     auto pass = [&] {
         const auto t0 = std::chrono::steady_clock::now();
         pool.run([&](int ith, int) {
             size_t b, e;
             slice(ith, b, e);
-            sink.fetch_add(sum_words(data + b, e - b), std::memory_order_relaxed);
+            const float s = f.sum_squares(data + b, static_cast<int64_t>(e - b));
+            sink.fetch_add(static_cast<int64_t>(s), std::memory_order_relaxed);
         });
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };

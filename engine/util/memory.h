@@ -38,7 +38,9 @@ struct BandwidthResult {
 
 // Sums a buffer (much larger than the last-level cache) with every thread of `pool`,
 // each reading its own contiguous slice, as a matmul over weights does. The buffer is
-// allocated and first touched by the threads that read it, and freed on return.
+// on huge pages like copied weights (util/huge_page_buffer.h), read with the widest
+// vector loads of the dispatched kernels, allocated and first touched by the threads
+// that read it, and freed on return.
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, BandwidthParams params = {});
 
 }  // namespace pareto
