@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tensor/kernels.h"
 #include "util/error.h"
 
 namespace pareto {
@@ -25,33 +26,48 @@ double Sampler::next_uniform() {
     return static_cast<double>(z >> 11) * 0x1.0p-53;
 }
 
-TokenId Sampler::sample(std::span<const float> logits, std::span<const TokenId> history) {
+std::span<const float> Sampler::penalize(std::span<const float> logits, std::span<const TokenId> history) {
+    if (params_.repeat_penalty == 1.0f || params_.repeat_last_n == 0 || history.empty()) return logits;
+    penalized_.assign(logits.begin(), logits.end());
     const auto n_vocab = static_cast<int64_t>(logits.size());
-    if (n_vocab == 0) fail("cannot sample from empty logits");
-    cand_.resize(static_cast<size_t>(n_vocab));
-    for (int64_t i = 0; i < n_vocab; ++i) cand_[static_cast<size_t>(i)] = {static_cast<TokenId>(i), logits[static_cast<size_t>(i)], 0.0f};
-
-    if (params_.repeat_penalty != 1.0f && params_.repeat_last_n != 0) {
-        // CTRL-style penalty, once per distinct recent token: shrink positive logits,
-        // push negative ones further down.
-        const size_t window = params_.repeat_last_n < 0 ? history.size()
-                              : std::min(history.size(), static_cast<size_t>(params_.repeat_last_n));
-        const auto recent = history.subspan(history.size() - window);
-        for (size_t i = 0; i < recent.size(); ++i) {
-            const TokenId t = recent[i];
-            if (t < 0 || t >= n_vocab) continue;
-            if (std::find(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i), t) != recent.begin() + static_cast<std::ptrdiff_t>(i)) continue;
-            float& l = cand_[static_cast<size_t>(t)].logit;
-            l = l > 0 ? l / params_.repeat_penalty : l * params_.repeat_penalty;
-        }
+    // CTRL-style penalty, once per distinct recent token: shrink positive logits,
+    // push negative ones further down.
+    const size_t window = params_.repeat_last_n < 0 ? history.size()
+                          : std::min(history.size(), static_cast<size_t>(params_.repeat_last_n));
+    const auto recent = history.subspan(history.size() - window);
+    for (size_t i = 0; i < recent.size(); ++i) {
+        const TokenId t = recent[i];
+        if (t < 0 || t >= n_vocab) continue;
+        if (std::find(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i), t) !=
+            recent.begin() + static_cast<std::ptrdiff_t>(i))
+            continue;
+        float& l = penalized_[static_cast<size_t>(t)];
+        l = l > 0 ? l / params_.repeat_penalty : l * params_.repeat_penalty;
     }
+    return penalized_;
+}
+
+TokenId Sampler::sample(std::span<const float> raw_logits, std::span<const TokenId> history) {
+    const auto n_vocab = static_cast<int64_t>(raw_logits.size());
+    if (n_vocab == 0) fail("cannot sample from empty logits");
+    const std::span<const float> logits = penalize(raw_logits, history);
 
     if (params_.temperature <= 0.0f) {
-        // Greedy; ties go to the lowest id, as an argmax over the vocabulary does.
-        const auto best = std::max_element(cand_.begin(), cand_.end(),
-                                           [](const Candidate& a, const Candidate& b) { return a.logit < b.logit; });
-        return best->id;
+        // Greedy; ties go to the lowest id, as an argmax over the vocabulary does. The
+        // vectorized max first, then the first position holding it: a plain scan with
+        // an index does not vectorize, and this runs once per generated token over the
+        // whole vocabulary.
+        const float best = kernels().f.max(logits.data(), n_vocab);
+        const auto it = std::find(logits.begin(), logits.end(), best);
+        if (it != logits.end()) return static_cast<TokenId>(it - logits.begin());
+        // max() of logits holding NaN may name no element: fall back to a scan that
+        // ignores NaN, as std::max_element with `<` does.
+        return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
     }
+
+    cand_.resize(static_cast<size_t>(n_vocab));
+    for (int64_t i = 0; i < n_vocab; ++i)
+        cand_[static_cast<size_t>(i)] = {static_cast<TokenId>(i), logits[static_cast<size_t>(i)], 0.0f};
 
     auto by_logit = [](const Candidate& a, const Candidate& b) {
         return a.logit != b.logit ? a.logit > b.logit : a.id < b.id;

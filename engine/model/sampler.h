@@ -38,9 +38,13 @@ private:
         float p;
     };
     double next_uniform();  // [0, 1), same sequence on every platform for a seed
+    // The logits with the repetition penalty applied: `logits` itself when no penalty
+    // applies, else a copy in penalized_.
+    std::span<const float> penalize(std::span<const float> logits, std::span<const TokenId> history);
 
     SamplerParams params_;
     uint64_t state_;
+    std::vector<float> penalized_;
     std::vector<Candidate> cand_;
 };
 
