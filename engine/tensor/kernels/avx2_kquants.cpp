@@ -252,6 +252,10 @@ inline float hsum(__m256 v) {
 
 // ---- decode path: few tokens, blocks decoded in registers ------------------------------
 
+// Every cache line of the block kPrefetch bytes ahead is prefetched (see
+// avx512_kquants.cpp).
+constexpr int kPrefetch = 2048;
+
 template <class K, int T>
 void gemv_rows(int64_t nb, const uint8_t* w, size_t w_stride, int64_t n_rows, const KqAct* act, float* y,
                int64_t y_stride) {
@@ -261,6 +265,8 @@ void gemv_rows(int64_t nb, const uint8_t* w, size_t w_stride, int64_t n_rows, co
         for (int t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
             const uint8_t* blk = row + b * sizeof(typename K::Block);
+            for (size_t off = 0; off < sizeof(typename K::Block); off += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(blk) + kPrefetch + off, _MM_HINT_T0);
             __m256i sc, mn;
             float d, dmin;
             K::scales(blk, sc, mn, d, dmin);

@@ -233,6 +233,12 @@ struct Q6K {
 
 // ---- decode path: few tokens, blocks decoded in registers ------------------------------
 
+// Every cache line of the block kPrefetch bytes ahead is prefetched: rows are read one
+// after the other, and the hardware prefetcher alone leaves the loop waiting on DRAM
+// (bench_decode_stream, 1 GiB on 2 threads: Q4_K 8960x1536 22 -> 27 GB/s, 896x4864
+// 19 -> 22-23; Q6_K 24 -> 25-28, 21 -> 23-26).
+constexpr int kPrefetch = 2048;
+
 template <class K, int T>
 void gemv_rows(int64_t nb, const uint8_t* w, size_t w_stride, int64_t n_rows, const KqAct* act, float* y,
                int64_t y_stride) {
@@ -244,7 +250,10 @@ void gemv_rows(int64_t nb, const uint8_t* w, size_t w_stride, int64_t n_rows, co
             __m512i q[4], scv[kNScv];
             __m256i sc, mn;
             float d, dmin;
-            K::decode(row + b * sizeof(typename K::Block), q, sc, mn, d, dmin);
+            const uint8_t* blk = row + b * sizeof(typename K::Block);
+            for (size_t off = 0; off < sizeof(typename K::Block); off += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(blk) + kPrefetch + off, _MM_HINT_T0);
+            K::decode(blk, q, sc, mn, d, dmin);
             scale_vectors<K>(sc, scv);
             for (int t = 0; t < T; ++t) {
                 __m512i isum = dot_block(q, act[t].q + b * 256, scv);
