@@ -35,7 +35,8 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
     // The buffers of the constructor below, in its order.
     const size_t floats = n_ctx * static_cast<size_t>(cfg.rope_dim / 2) * 2 +
                           nb * static_cast<size_t>(2 * cfg.n_embd + 2 * cfg.q_dim() + 2 * cfg.kv_dim() + 2 * cfg.n_ff) +
-                          static_cast<size_t>(f.n_threads) * n_ctx + static_cast<size_t>(cfg.n_vocab);
+                          static_cast<size_t>(f.n_threads * (cfg.n_head / cfg.n_head_kv)) * n_ctx +
+                          static_cast<size_t>(cfg.n_vocab);
     f.scratch_bytes = floats * sizeof(float);
     return f;
 }
@@ -90,7 +91,7 @@ Session::Session(const Model& model, SessionParams params)
     attn_.resize(nb * cfg_.q_dim());
     gate_.resize(nb * cfg_.n_ff);
     up_.resize(nb * cfg_.n_ff);
-    scores_.resize(static_cast<size_t>(pool_->size() * n_ctx_));
+    scores_.resize(static_cast<size_t>(pool_->size() * (cfg_.n_head / cfg_.n_head_kv) * n_ctx_));
     logits_.resize(static_cast<size_t>(cfg_.n_vocab));
     // Only the activation formats this model's weight types use.
     const ModelWeights& w = model.weights();
@@ -169,22 +170,34 @@ void Session::attention(int64_t layer, int64_t n, int64_t pos0) {
     const int64_t group = cfg_.n_head / cfg_.n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
     const float* kc = k_cache_.data() + layer * n_ctx_ * kv_dim;
-    const float* vc = v_cache_.data() + layer * n_ctx_ * kv_dim;
-    const FloatKernels& f = kernels().f;
-    const int64_t work = n * cfg_.n_head;  // one item per (token, head)
-    const int64_t cost = work * (pos0 + n) * hd * 2;
+    const float* vt = v_cache_.data() + layer * kv_dim * n_ctx_;  // [kv_dim, n_ctx]: V transposed
+    const KernelTable& k = kernels();
+    const GemmFn product = k.gemm_for(DType::F32);
+    // One item per (token, KV head). The `group` query heads that share a KV head are
+    // consecutive in q, so their scores against all keys are one small F32 matrix
+    // product (keys as rows, those heads as tokens), and so are their outputs (V is
+    // cached transposed: its rows are the head's dimensions, the scores the tokens).
+    // Each key and value is read once per group, with no per-key call.
+    const int64_t work = n * cfg_.n_head_kv;
+    const int64_t cost = n * cfg_.n_head * (pos0 + n) * hd * 2;
     pool_->parallel_for(work, [&](int64_t w0, int64_t w1, int ith) {
-        float* scores = scores_.data() + ith * n_ctx_;
+        float* scores = scores_.data() + ith * group * n_ctx_;  // [group, n_ctx]
         for (int64_t w = w0; w < w1; ++w) {
-            const int64_t t = w / cfg_.n_head, h = w % cfg_.n_head;
-            const int64_t kvh = h / group;
+            const int64_t t = w / cfg_.n_head_kv, kvh = w % cfg_.n_head_kv;
             const int64_t n_keys = pos0 + t + 1;  // causal: attend to positions <= own
-            const float* q = q_.data() + t * q_dim + h * hd;
-            for (int64_t p = 0; p < n_keys; ++p) scores[p] = f.dot(q, kc + p * kv_dim + kvh * hd, hd) * scale;
-            softmax_inplace(scores, n_keys);
-            float* out = attn_.data() + t * q_dim + h * hd;
-            std::fill(out, out + hd, 0.0f);
-            for (int64_t p = 0; p < n_keys; ++p) f.axpy(scores[p], vc + p * kv_dim + kvh * hd, out, hd);
+            const float* q = q_.data() + t * q_dim + kvh * group * hd;
+            product(hd, reinterpret_cast<const uint8_t*>(kc + kvh * hd), static_cast<size_t>(kv_dim) * sizeof(float),
+                    n_keys, reinterpret_cast<const uint8_t*>(q), static_cast<size_t>(hd) * sizeof(float), group,
+                    scores, n_ctx_);
+            for (int64_t g = 0; g < group; ++g) {
+                float* sg = scores + g * n_ctx_;
+                k.f.scale(scale, sg, n_keys);
+                softmax_inplace(sg, n_keys);
+            }
+            product(n_keys, reinterpret_cast<const uint8_t*>(vt + kvh * hd * n_ctx_),
+                    static_cast<size_t>(n_ctx_) * sizeof(float), hd, reinterpret_cast<const uint8_t*>(scores),
+                    static_cast<size_t>(n_ctx_) * sizeof(float), group, attn_.data() + t * q_dim + kvh * group * hd,
+                    hd);
         }
     }, cost);
 }
@@ -273,14 +286,14 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
         {
             OpScope scope = op(OpKind::Rope, l, 0, 3ull * static_cast<uint64_t>(n * (q_dim + kv_dim)));
             float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
-            float* vc = v_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
+            float* vt = v_cache_.data() + l * kv_dim * n_ctx_;  // this layer's [kv_dim, n_ctx]
             for (int64_t t = 0; t < n; ++t) {
                 float* k = k_.data() + t * kv_dim;
-                float* v = v_.data() + t * kv_dim;
+                const float* v = v_.data() + t * kv_dim;
                 apply_rope(q_.data() + t * q_dim, cfg_.n_head, pos0 + t);
                 apply_rope(k, cfg_.n_head_kv, pos0 + t);
                 std::copy(k, k + kv_dim, kc + t * kv_dim);
-                std::copy(v, v + kv_dim, vc + t * kv_dim);
+                for (int64_t c = 0; c < kv_dim; ++c) vt[c * n_ctx_ + pos0 + t] = v[c];
             }
         }
         {

@@ -75,7 +75,8 @@ private:
     Phase phase_ = Phase::Prefill;
     std::unique_ptr<ThreadPool> pool_;
 
-    // KV cache, F32: [n_layer][n_ctx][kv_dim] each.
+    // KV cache, F32. K: [n_layer][n_ctx][kv_dim]; V transposed: [n_layer][kv_dim][n_ctx]
+    // (attention multiplies each head's dimensions, as rows, by the scores).
     std::vector<float> k_cache_, v_cache_;
     // RoPE angles per position: [n_ctx][rope_dim/2] each.
     std::vector<float> rope_cos_, rope_sin_;
@@ -89,7 +90,7 @@ private:
     std::vector<float> attn_;    // [n_batch, q_dim] attention output
     std::vector<float> gate_;    // [n_batch, n_ff]
     std::vector<float> up_;      // [n_batch, n_ff]
-    std::vector<float> scores_;  // [n_threads, n_ctx] attention weights per thread
+    std::vector<float> scores_;  // [n_threads, n_head / n_head_kv, n_ctx] attention weights per thread
     std::vector<float> logits_;  // [n_vocab] or [n tokens, n_vocab] after eval(all_logits)
     MatmulInput in_embd_;        // xn_ as matmul input (Q/K/V, gate/up, lm_head)
     MatmulInput in_wide_;        // attn_ or gate_ as matmul input (O, down)
