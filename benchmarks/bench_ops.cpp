@@ -21,7 +21,10 @@ struct Shape {
     int64_t rows, cols;
 };
 // Qwen2.5-0.5B's FFN up (4864 x 896) and DeepSeek-R1-Distill-Qwen-1.5B's (8960 x 1536).
-constexpr Shape kShapes[] = {{"qwen0.5b_ffn_up", 4864, 896}, {"r1q1.5b_ffn_up", 8960, 1536}};
+// And Qwen2.5-0.5B's attention q (896 x 896) and k (128 x 896): small matrices, where
+// waking the second thread costs as much as it saves.
+constexpr Shape kShapes[] = {{"qwen0.5b_ffn_up", 4864, 896}, {"r1q1.5b_ffn_up", 8960, 1536},
+                             {"qwen0.5b_attn_q", 896, 896}, {"qwen0.5b_attn_k", 128, 896}};
 
 std::vector<float> random_floats(size_t n, uint32_t seed) {
     std::mt19937 rng(seed);
