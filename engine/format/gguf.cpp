@@ -543,6 +543,10 @@ GgufFile GgufFile::open(const std::string& path, FileLoad how) {
     return f;
 }
 
+void GgufFile::map_back(const GgufTensor& t) {
+    if (map_ && t.data) map_->map_back(static_cast<size_t>(t.data - bytes_.data()), t.n_bytes);
+}
+
 GgufFile GgufFile::parse(std::span<const uint8_t> bytes, std::string label) {
     GgufFile f;
     f.label_ = std::move(label);

@@ -135,6 +135,9 @@ public:
     const std::string& path() const { return label_; }
     // How the bytes are held (Map for parsed caller-owned bytes).
     FileLoad load() const { return map_ ? map_->how() : FileLoad::Map; }
+    // FileLoad::Copy only: the tensor's bytes go back to being file-mapped (see
+    // MappedFile::map_back); a no-op otherwise.
+    void map_back(const GgufTensor& t);
     uint32_t version() const { return version_; }
     size_t alignment() const { return alignment_; }
     size_t data_offset() const { return data_offset_; }

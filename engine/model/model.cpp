@@ -72,8 +72,12 @@ std::unique_ptr<Model> Model::load(const std::string& path) {
     std::error_code ec;
     const auto file_bytes = std::filesystem::file_size(path, ec);
     const FileLoad how = ec ? FileLoad::Map : weight_load_for(static_cast<size_t>(file_bytes));
-    auto file = std::make_shared<const GgufFile>(GgufFile::open(path, how));
+    auto file = std::make_shared<GgufFile>(GgufFile::open(path, how));
     ModelConfig config = read_config(*file);
+    // An embedding table that is not also the output matrix is read one row per
+    // token: copied, it would cost memory for rows never used.
+    if (!config.tied_output)
+        if (const GgufTensor* e = file->find_tensor("token_embd.weight")) file->map_back(*e);
     std::shared_ptr<const Tokenizer> tokenizer = Tokenizer::from_gguf(*file);
     TensorSet tensors = TensorSet::from_gguf(*file, nullptr);  // the file keeps its mapping
     return from_parts(std::move(config), std::move(tokenizer), std::move(tensors), std::move(file));

@@ -1,5 +1,6 @@
 #include "util/mapped_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -62,6 +63,20 @@ MappedFile::MappedFile(const std::string& path, FileLoad how) : path_(path), how
     if (p == MAP_FAILED) fail(path + ": cannot map into memory: " + std::strerror(errno));
     data_ = static_cast<const uint8_t*>(p);
     // the mapping keeps the file alive after the descriptor closes
+}
+
+void MappedFile::map_back(size_t offset, size_t bytes) {
+    if (how_ != FileLoad::Copy || !copy_ || offset >= size_) return;
+    bytes = std::min(bytes, size_ - offset);
+    const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t begin = (offset + page - 1) / page * page, end = (offset + bytes) / page * page;
+    if (end <= begin) return;
+    Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) fail(path_ + ": cannot open: " + std::strerror(errno));
+    // MAP_FIXED replaces the copied pages atomically: the range is never unmapped.
+    void* p = ::mmap(copy_->data() + begin, end - begin, PROT_READ, MAP_PRIVATE | MAP_FIXED, f.fd,
+                     static_cast<off_t>(begin));
+    if (p == MAP_FAILED) fail(path_ + ": cannot map part of the file back: " + std::strerror(errno));
 }
 
 MappedFile::~MappedFile() { release(); }

@@ -33,6 +33,12 @@ public:
     const std::string& path() const { return path_; }
     FileLoad how() const { return how_; }
 
+    // Copy only: gives the whole 4 KiB pages inside [offset, offset + bytes) back to
+    // the file, mapped in place at the same addresses (same bytes, so views stay
+    // valid). For data read sparsely, such as an embedding table of which each token
+    // reads one row: it then costs memory only for the rows used.
+    void map_back(size_t offset, size_t bytes);
+
 private:
     void release();
     std::string path_;

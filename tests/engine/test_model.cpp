@@ -16,6 +16,7 @@
 #include "model/session.h"
 #include "support/test_data.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace pareto {
 namespace {
@@ -157,6 +158,25 @@ TEST(Stories260K, CopiedAndMappedWeightsGiveTheSameLogits) {
         const auto lb = b.logits_at(static_cast<int64_t>(i));
         ASSERT_TRUE(std::equal(la.begin(), la.end(), lb.begin(), lb.end())) << "position " << i;
     }
+}
+
+// A copied file whose middle goes back to the file mapping keeps the same bytes at
+// the same addresses, page edges included.
+TEST(WeightLoad, MapBackKeepsBytesAndAddresses) {
+    const std::string path = ::testing::TempDir() + "/pareto_map_back.bin";
+    std::vector<uint8_t> bytes(5 * 4096 + 123);
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 131 + (i >> 12));
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    MappedFile f(path, FileLoad::Copy);
+    const uint8_t* before = f.data();
+    f.map_back(1000, 3 * 4096 + 7);  // whole pages 1 and 2 go back; the edges stay copied
+    f.map_back(5 * 4096, 4096);      // past the end of the file's last whole page: nothing
+    ASSERT_EQ(f.data(), before);
+    ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), f.data()));
+    std::filesystem::remove(path);
 }
 
 TEST(WeightLoad, EnvironmentChoosesAndBadValuesAreNamed) {
