@@ -20,8 +20,9 @@ std::vector<ChatTemplateChoice> chat_template_choices(const Model* model) {
     QString own = QObject::tr("Model's own: none");
     if (model && !model->tokenizer().chat_template().empty()) {
         try {
-            own = QObject::tr("Model's own: %1")
-                      .arg(QString::fromStdString(ChatTemplate::for_tokenizer(model->tokenizer()).description()));
+            // The family's name ("qwen2.5"), not its whole description.
+            const std::string d = ChatTemplate::for_tokenizer(model->tokenizer()).description();
+            own = QObject::tr("Model's own: %1").arg(QString::fromStdString(d.substr(0, d.find(' '))));
         } catch (const Error&) {
             own = QObject::tr("Model's own: not recognised");
         }
