@@ -17,7 +17,7 @@ Workbench::Workbench(const QString& settings_file, const QString& demo_folder, Q
                     : std::make_unique<QSettings>(settings_file, QSettings::IniFormat)),
       recent_(settings_.get()),
       demo_(demo_folder),
-      kiosk_(&model_, &generator_, &demo_, &recent_),
+      kiosk_(&model_, &generator_, &demo_, &recent_, &compress_),
       runs_(settings_.get()) {
     wire();
 }

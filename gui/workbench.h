@@ -112,10 +112,10 @@ private:
     Generator compressed_generator_;
     SideBySide side_by_side_{&generator_, &compressed_generator_};
     DemoModelController demo_;
+    CompressController compress_;  // before the kiosk, which cycles its presets
     KioskController kiosk_;
     ProfileController profile_;
     RunsController runs_;
-    CompressController compress_;
 };
 
 }  // namespace pareto::gui

@@ -15,19 +15,19 @@ RowLayout {
     StatTile {
         objectName: "ttftTile"
         Layout.fillWidth: true
-        label: qsTr("Time to first token")
+        label: root.compact ? qsTr("TTFT") : qsTr("Time to first token")
         value: root.generator.ttftMs > 0 ? Fmt.ms(root.generator.ttftMs).split(" ")[0] : "–"
         unit: root.generator.ttftMs > 0 ? Fmt.ms(root.generator.ttftMs).split(" ")[1] : ""
-        hint: root.generator.promptTokens > 0 ? qsTr("%1 prompt tokens").arg(root.generator.promptTokens) : ""
+        hint: root.generator.promptTokens > 0 ? qsTr("%1 prompt tok.").arg(root.generator.promptTokens) : ""
     }
     StatTile {
         objectName: "tpsTile"
         Layout.fillWidth: true
-        label: qsTr("Decode speed")
+        label: root.compact ? qsTr("Decode") : qsTr("Decode speed")
         value: Fmt.rate(root.generator.tokensPerSecond)
         unit: qsTr("tok/s")
         tint: root.generator.running ? Theme.accent : Theme.text
-        hint: root.generator.generatedTokens > 0 ? qsTr("%1 tokens generated").arg(root.generator.generatedTokens) : ""
+        hint: root.generator.generatedTokens > 0 ? qsTr("%1 generated").arg(root.generator.generatedTokens) : ""
     }
     StatTile {
         objectName: "promptSpeedTile"
@@ -48,7 +48,11 @@ RowLayout {
         ColumnLayout {
             anchors { fill: parent; margins: 12 }
             spacing: 2
-            SectionLabel { text: qsTr("tokens/s over the run") }
+            SectionLabel {
+                Layout.fillWidth: true
+                text: root.compact ? qsTr("tokens/s") : qsTr("tokens/s over the run")
+                elide: Text.ElideRight
+            }
             Sparkline {
                 objectName: "rateSparkline"
                 Layout.fillWidth: true
