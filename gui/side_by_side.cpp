@@ -34,7 +34,10 @@ bool SideBySide::running() const { return baseline_->running() || compressed_->r
 
 bool SideBySide::start(const QString& prompt) {
     if (running()) return false;
-    if (!compressed_->hasModel()) return baseline_->start(prompt);  // its pane says how to make one
+    if (!compressed_->hasModel()) {  // the baseline alone; the other pane says how to make one
+        active_ = baseline_->start(prompt);
+        return active_;
+    }
     compressed_->copySettings(*baseline_);
     compressed_->setThreads(baseline_->threads());
     compressed_->clear();
