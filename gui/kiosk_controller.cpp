@@ -108,6 +108,7 @@ void KioskController::start(const QString& model_path) {
     model_path_ = model_path.isEmpty() ? QString() : QFileInfo(ModelController::localPath(model_path)).absoluteFilePath();
     cycles_ = errors_ = consecutive_errors_ = 0;
     paused_ = false;
+    generator_->setChatMode(false);  // the sample prompts are openings to continue, not messages
     emit cyclesChanged();
     emit errorsChanged();
     setState(Preparing, tr("Starting"));
