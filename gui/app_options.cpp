@@ -1,5 +1,7 @@
 #include "gui/app_options.h"
 
+#include "gui/prompt_format.h"
+
 #include <QCommandLineParser>
 
 #include "gui/workbench.h"
@@ -32,6 +34,9 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
         {"trace", "Open this HDF5 trace on the Runs page (repeatable); on the Profile page, the trace profiles are appended to (or, without a model, whose last run is shown).", "FILE.h5"},
         {"preset", "Compress page: start the grid from this preset (q8_0, q4_0, q4_k_m, ...).", "NAME"},
         {"calibration", "Compress page: the calibration and evaluation text; with --screenshot, the sensitivity scan and Apply run before the capture.", "FILE.txt"},
+        {"chat", "Playground in chat mode: --prompt is the first message, rendered with the model's chat template."},
+        {"chat-template", "Chat with this template family (deepseek-r1, chatml, qwen2.5, llama2, llama3) instead of the model's own.", "NAME"},
+        {"compare", "Playground side by side: the prompt on the loaded model and on it compressed with --preset (in memory)."},
         {{"n", "n-predict"}, "Tokens to generate.", "N"},
         {"seed", "Sampling seed (default: a new one each run).", "S"},
         {"temp", "Sampling temperature (0: greedy).", "T"},
@@ -64,6 +69,18 @@ QString parse_app_options(const QStringList& args, AppOptions& out, QString* hel
     out.traces = p.values("trace");
     out.preset = p.value("preset");
     out.calibration = p.value("calibration");
+    out.chat_template = p.value("chat-template").toLower();
+    out.chat = p.isSet("chat") || !out.chat_template.isEmpty();
+    if (!out.chat_template.isEmpty()) {
+        QStringList known;
+        for (const ChatTemplateChoice& c : chat_template_choices(nullptr))
+            if (!c.name.isEmpty()) known << c.name;
+        if (!known.contains(out.chat_template))
+            return QStringLiteral("--chat-template: unknown template '%1' (templates: %2)")
+                .arg(p.value("chat-template"), known.join(QStringLiteral(", ")));
+    }
+    out.compare = p.isSet("compare");
+    if (out.chat && out.compare) return QStringLiteral("--compare runs in prompt mode: it cannot be combined with --chat");
     qint64 v = 0;
     if (p.isSet("n-predict")) {
         if (auto e = read_int(p, "n-predict", 1, 65536, v); !e.isEmpty()) return e;

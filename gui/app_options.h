@@ -19,6 +19,9 @@ struct AppOptions {
     QStringList traces;          // HDF5 traces to open on the Runs page (Profile: the first is appended to)
     QString preset;              // Compress: the grid's preset
     QString calibration;         // Compress: the calibration / evaluation text (with --screenshot: scan, then Apply)
+    bool chat = false;           // Playground in chat mode (--prompt: the first message)
+    QString chat_template;       // chat with this template family ("" : the model's own); implies chat
+    bool compare = false;        // Playground side by side with the Compress page's result (made from --preset)
     std::optional<int> n_predict;
     std::optional<qint64> seed;
     std::optional<double> temperature;

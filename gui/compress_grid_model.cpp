@@ -213,6 +213,11 @@ bool CompressGridModel::cycleType(int row, int column) {
     return setType(row, column, types[(i + 1) % types.size()]);
 }
 
+QString CompressGridModel::wantedType(int row, int column) const {
+    const Cell* c = cell(row, column);
+    return c && !c->tensor.empty() ? QString::fromStdString(c->wanted.name()) : QString();
+}
+
 bool CompressGridModel::setColumnType(int column, const QString& type) {
     const auto choice = parse_type_choice(type.toStdString());
     if (!choice || column < 0 || column >= kColumns || !model_) return false;

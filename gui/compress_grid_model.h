@@ -78,6 +78,8 @@ public:
     Q_INVOKABLE bool setType(int row, int column, const QString& type);
     // Moves a cell to the next of typeNames().
     Q_INVOKABLE bool cycleType(int row, int column);
+    // The type a cell asks for ("" : no tensor there): what a drag paints.
+    Q_INVOKABLE QString wantedType(int row, int column) const;
     // Sets every cell of a column (a matrix kind) at once.
     Q_INVOKABLE bool setColumnType(int column, const QString& type);
 

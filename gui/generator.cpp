@@ -60,9 +60,11 @@ struct Generator::Engine {
     LoadedModelPtr model;              // keeps the model alive while the session uses it
     int threads = -1;
     std::unique_ptr<Session> session;  // over *model->model
+    std::vector<TokenId> cached;       // chat: the tokens the session holds, in order
 };
 
 Generator::Generator(QObject* parent) : QObject(parent), engine_(std::make_shared<Engine>()) {
+    updateChat();
     drain_timer_.setInterval(33);
     connect(&drain_timer_, &QTimer::timeout, this, &Generator::drain);
 }
@@ -81,11 +83,10 @@ void Generator::setModel(LoadedModelPtr model) {
             engine->model.reset();
         });
     }
-    if (prompt_format_ != 0) {
-        prompt_format_ = 0;
-        emit promptFormatChanged();
-    }
+    conversation_.reset();  // a conversation belongs to the model that had it
+    chat_template_ = 0;
     emit modelChanged();
+    updateChat();
 }
 
 void Generator::setThreads(int n) {
@@ -171,24 +172,80 @@ void Generator::resetSampler() {
     emit samplerChanged();
 }
 
-QStringList Generator::promptFormats() const {
+// ---- chat ---------------------------------------------------------------------------
+
+QStringList Generator::chatTemplates() const {
     QStringList labels;
-    for (const PromptFormat& f : prompt_formats(model_ ? model_->model.get() : nullptr)) labels << f.label;
+    for (const ChatTemplateChoice& c : chat_template_choices(model_ ? model_->model.get() : nullptr)) labels << c.label;
     return labels;
 }
 
-QStringList Generator::promptFormatHints() const {
-    QStringList hints;
-    for (const PromptFormat& f : prompt_formats(model_ ? model_->model.get() : nullptr)) hints << f.description;
-    return hints;
+void Generator::updateChat() {
+    bool available = false;
+    QString info;
+    if (!model_) {
+        info = tr("No model is loaded");
+    } else {
+        const auto choices = chat_template_choices(model_->model.get());
+        try {
+            const ChatTemplate t = chat_template_for(*model_->model, choices.at(static_cast<size_t>(chat_template_)).name);
+            available = true;
+            info = QString::fromStdString(t.description());
+        } catch (const Error& e) {
+            info = QString::fromUtf8(e.what());
+        }
+    }
+    const bool mode = chat_mode_ && available;
+    if (available == chat_available_ && info == chat_info_ && mode == chat_mode_) return;
+    chat_available_ = available;
+    chat_info_ = info;
+    chat_mode_ = mode;
+    emit chatChanged();
 }
 
-void Generator::setPromptFormat(int i) {
-    const auto n = static_cast<int>(prompt_formats(model_ ? model_->model.get() : nullptr).size());
+void Generator::setChatMode(bool on) {
+    if (running_) return;
+    if (on && !chat_available_) {
+        // Say why and stay in prompt mode; the view shows chatInfo.
+        emit chatChanged();
+        return;
+    }
+    if (on == chat_mode_) return;
+    chat_mode_ = on;
+    emit chatChanged();
+}
+
+void Generator::setChatTemplate(int i) {
+    const auto n = static_cast<int>(chat_template_choices(model_ ? model_->model.get() : nullptr).size());
     i = std::clamp(i, 0, n - 1);
-    if (i == prompt_format_) return;
-    prompt_format_ = i;
-    emit promptFormatChanged();
+    if (i == chat_template_ || running_) return;
+    chat_template_ = i;
+    emit chatChanged();
+    updateChat();
+}
+
+bool Generator::setChatTemplateName(const QString& name) {
+    const auto choices = chat_template_choices(model_ ? model_->model.get() : nullptr);
+    for (size_t i = 0; i < choices.size(); ++i)
+        if (choices[i].name == name) {
+            setChatTemplate(static_cast<int>(i));
+            return true;
+        }
+    return false;
+}
+
+void Generator::newChat() {
+    if (running_) return;
+    conversation_.clear();
+    clear();
+}
+
+void Generator::copySettings(const Generator& other) {
+    sampler_ = other.sampler_;
+    seed_ = other.seed_;
+    random_seed_ = other.random_seed_;
+    n_predict_ = other.n_predict_;
+    emit samplerChanged();
 }
 
 // ---- running ------------------------------------------------------------------------
@@ -207,7 +264,7 @@ void Generator::clear() {
     emit statsChanged();
 }
 
-bool Generator::start(const QString& prompt) {
+bool Generator::start(const QString& prompt, qint64 seed) {
     if (running_) {
         setError(tr("A generation is already running"));
         return false;
@@ -218,13 +275,36 @@ bool Generator::start(const QString& prompt) {
     }
     clear();
     setError({});
-    last_seed_ = random_seed_ ? static_cast<qint64>(std::random_device{}() & kMaxSeed) : seed_;
+    // Chat: the conversation with the new message, rendered on the UI thread (a few
+    // string operations) so that a template's refusal is an immediate message.
+    std::string input = prompt.toStdString();
+    chat_run_ = chat_mode_;
+    if (chat_run_) {
+        if (prompt.trimmed().isEmpty()) {
+            setError(tr("Type a message first"));
+            return false;
+        }
+        try {
+            const ChatTemplate tpl = chat_template_for(
+                *model_->model, chat_template_choices(model_->model.get()).at(static_cast<size_t>(chat_template_)).name);
+            std::vector<ChatMessage> messages = conversation_.messages();
+            messages.push_back({"user", input});
+            input = tpl.apply(messages, /*add_generation_prompt=*/true);
+        } catch (const Error& e) {
+            setError(QString::fromUtf8(e.what()));
+            return false;
+        }
+        conversation_.addUser(prompt);
+        conversation_.beginAssistant(ChatModel::promptOpensReasoning(input));
+    }
+    last_seed_ = seed >= 0 ? std::min<qint64>(seed, kMaxSeed)
+                 : random_seed_ ? static_cast<qint64>(std::random_device{}() & kMaxSeed)
+                                : seed_;
 
     GenerateParams params = generate_default_params();
     params.n_predict = n_predict_;
     params.sampler = sampler_;
     params.sampler.seed = static_cast<uint64_t>(last_seed_);
-    const QString format = prompt_formats(model_->model.get()).at(static_cast<size_t>(prompt_format_)).id;
 
     stream_ = std::make_shared<Stream>();
     running_ = true;
@@ -237,8 +317,8 @@ bool Generator::start(const QString& prompt) {
 
     auto stats = std::make_shared<GenerateStats>();
     runner_.start(
-        [engine = engine_, model = model_, threads = threads_, stream = stream_, stats, params, format,
-         text = prompt.toStdString()](TaskContext& ctx) {
+        [engine = engine_, model = model_, threads = threads_, stream = stream_, stats, params, chat = chat_run_,
+         text = std::move(input)](TaskContext& ctx) {
             if (engine->model != model || engine->threads != threads || !engine->session) {
                 engine->session.reset();
                 engine->model = model;
@@ -249,28 +329,48 @@ bool Generator::start(const QString& prompt) {
                 engine->session = std::make_unique<Session>(*model->model, sp);
             }
             Session& session = *engine->session;
-            session.clear();
             const Tokenizer& tok = model->model->tokenizer();
-            TokenizeOptions topt;
-            topt.add_bos = tok.add_bos_default();
-            const auto tokens = tok.encode(apply_prompt_format(format, *model->model, text), topt);
+            std::vector<TokenId> tokens;
+            if (chat) {
+                tokens = encode_chat_prompt(tok, text);
+            } else {
+                TokenizeOptions topt;
+                topt.add_bos = tok.add_bos_default();
+                tokens = tok.encode(text, topt);
+            }
             if (tokens.empty()) fail("the prompt is empty: type some text to continue");
             if (static_cast<int64_t>(tokens.size()) >= session.n_ctx())
                 fail("the prompt has " + std::to_string(tokens.size()) + " tokens, more than the context of " +
                      std::to_string(session.n_ctx()) + " leaves room for: choose a longer context on the Model page");
+            // Chat: keep what the session holds up to where the conversation's
+            // tokens first differ (the template may rewrite earlier turns, as R1
+            // drops their reasoning); prompt mode starts empty.
+            size_t keep = 0;
+            if (chat) {
+                engine->cached.resize(std::min(engine->cached.size(), static_cast<size_t>(session.n_past())));
+                while (keep < engine->cached.size() && keep < tokens.size() && engine->cached[keep] == tokens[keep])
+                    ++keep;
+                if (keep == tokens.size()) --keep;  // something must be evaluated to get logits
+            }
+            session.truncate(static_cast<int64_t>(keep));
+            engine->cached.clear();
             {
                 std::lock_guard lock(stream->mutex);
                 stream->prompt = tok.decode(tokens);
                 stream->has_prompt = true;
             }
             ctx.check_cancelled();
+            std::vector<TokenId> generated;
 
             using Clock = std::chrono::steady_clock;
             const auto t0 = Clock::now();
             std::string carry;  // bytes of a character not yet complete
-            *stats = generate(session, tokens, params, [&](TokenId id) {
+            const std::span<const TokenId> fresh(tokens.data() + keep, tokens.size() - keep);
+            *stats = generate(session, fresh, params, [&](TokenId id) {
                 const double now = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-                carry += tok.token_to_piece(id);
+                generated.push_back(id);
+                // A chat reply's end-of-turn token is not part of its text.
+                if (!(chat && tok.is_end_of_generation(id))) carry += tok.token_to_piece(id);
                 const size_t n = utf8_complete_prefix(carry);
                 {
                     std::lock_guard lock(stream->mutex);
@@ -286,6 +386,11 @@ bool Generator::start(const QString& prompt) {
             if (!carry.empty()) {
                 std::lock_guard lock(stream->mutex);
                 stream->pending += carry;  // an incomplete character at the end: shown replaced
+            }
+            // The session holds the prompt and every generated token but the last.
+            if (chat) {
+                engine->cached = tokens;
+                if (!generated.empty()) engine->cached.insert(engine->cached.end(), generated.begin(), generated.end() - 1);
             }
         },
         {.done =
@@ -303,6 +408,11 @@ bool Generator::start(const QString& prompt) {
              },
          .failed =
              [this](const QString& message) {
+                 if (chat_run_ && generated_tokens_ == 0) {
+                     // Nothing came: the message goes back to the input to be sent again.
+                     const QString user = conversation_.dropFailedTurn();
+                     if (!user.isEmpty()) setDraft(user);
+                 }
                  finish(QStringLiteral("error"), ttft_ms_, tokens_per_s_, prompt_tokens_per_s_);
                  setError(message);
                  emit failed(message);
@@ -342,6 +452,7 @@ void Generator::drain() {
     }
     if (!chunk.empty()) {
         text_ += QString::fromUtf8(chunk.data(), static_cast<qsizetype>(chunk.size()));
+        if (chat_run_) conversation_.appendAssistant(chunk);
         emit textChanged();
     }
     generated_tokens_ = static_cast<int>(n);
@@ -360,6 +471,11 @@ void Generator::finish(const QString& stop, double ttft_ms, double decode_tps, d
     tokens_per_s_ = decode_tps;
     prompt_tokens_per_s_ = prompt_tps;
     running_ = false;
+    if (chat_run_ && conversation_.streaming())
+        conversation_.finishAssistant(tr("%1 tokens · %2 tok/s · %3")
+                                          .arg(generated_tokens_)
+                                          .arg(tokens_per_s_, 0, 'f', tokens_per_s_ < 100 ? 1 : 0)
+                                          .arg(stop));
     emit textChanged();
     emit statsChanged();
     emit runningChanged();

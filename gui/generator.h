@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gui/chat_model.h"
 #include "gui/loaded_model.h"
 #include "gui/task_runner.h"
 #include "model/sampler.h"
@@ -61,9 +62,13 @@ class Generator : public QObject {
     Q_PROPERTY(int nPredict READ nPredict WRITE setNPredict NOTIFY samplerChanged)
     Q_PROPERTY(qint64 lastSeed READ lastSeed NOTIFY statsChanged)
 
-    Q_PROPERTY(QStringList promptFormats READ promptFormats NOTIFY modelChanged)
-    Q_PROPERTY(QStringList promptFormatHints READ promptFormatHints NOTIFY modelChanged)
-    Q_PROPERTY(int promptFormat READ promptFormat WRITE setPromptFormat NOTIFY promptFormatChanged)
+    // Chat mode: the conversation rendered with a chat template (prompt_format.h).
+    Q_PROPERTY(bool chatMode READ chatMode WRITE setChatMode NOTIFY chatChanged)
+    Q_PROPERTY(QStringList chatTemplates READ chatTemplates NOTIFY modelChanged)
+    Q_PROPERTY(int chatTemplate READ chatTemplate WRITE setChatTemplate NOTIFY chatChanged)
+    Q_PROPERTY(bool chatAvailable READ chatAvailable NOTIFY chatChanged)
+    Q_PROPERTY(QString chatInfo READ chatInfo NOTIFY chatChanged)  // the template, or why there is none
+    Q_PROPERTY(ChatModel* conversation READ conversation CONSTANT)
 
     Q_PROPERTY(int promptTokens READ promptTokens NOTIFY statsChanged)
     Q_PROPERTY(int generatedTokens READ generatedTokens NOTIFY statsChanged)
@@ -120,10 +125,17 @@ public:
     void setRandomSeed(bool v);
     void setNPredict(int v);
 
-    QStringList promptFormats() const;
-    QStringList promptFormatHints() const;
-    int promptFormat() const { return prompt_format_; }
-    void setPromptFormat(int i);
+    bool chatMode() const { return chat_mode_; }
+    // On a model without a usable template chat mode stays off and chatInfo says why.
+    void setChatMode(bool on);
+    QStringList chatTemplates() const;
+    int chatTemplate() const { return chat_template_; }
+    void setChatTemplate(int i);
+    // Selects a template by name ("" : the model's own): --chat-template.
+    bool setChatTemplateName(const QString& name);
+    bool chatAvailable() const { return chat_available_; }
+    QString chatInfo() const { return chat_info_; }
+    ChatModel* conversation() { return &conversation_; }
 
     int promptTokens() const { return prompt_tokens_; }
     int generatedTokens() const { return generated_tokens_; }
@@ -134,9 +146,18 @@ public:
     QVariantList rateHistory() const { return rate_history_; }
     int runs() const { return runs_; }
 
-    // Starts generating a continuation of `prompt` (the session starts empty each
-    // time). False, with `error` set, when there is no model or a run is going on.
-    Q_INVOKABLE bool start(const QString& prompt);
+    // Prompt mode: starts generating a continuation of `prompt` (the session starts
+    // empty each time). Chat mode: `prompt` is the user's next message; the whole
+    // conversation is rendered with the template and the session keeps the tokens
+    // it shares with the last turn. False, with `error` set, when there is no model,
+    // no template or a run is going on.
+    Q_INVOKABLE bool start(const QString& prompt) { return start(prompt, -1); }
+    // The same with this seed whatever the sampler says (side by side: one seed for both).
+    bool start(const QString& prompt, qint64 seed);
+    // Prompt mode's sampler settings and length from `other` (side by side).
+    void copySettings(const Generator& other);
+    // A new conversation (chat mode).
+    Q_INVOKABLE void newChat();
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void resetSampler();
     Q_INVOKABLE void clear();
@@ -149,7 +170,7 @@ signals:
     void textChanged();
     void errorChanged();
     void samplerChanged();
-    void promptFormatChanged();
+    void chatChanged();
     void statsChanged();
     void started();
     void finished();                   // ended normally or by cancel (stopReason says which)
@@ -161,6 +182,7 @@ private:
     void drain();   // takes what the worker streamed so far (UI thread)
     void setError(const QString& e);
     void finish(const QString& stop, double ttft_ms, double decode_tps, double prompt_tps);
+    void updateChat();  // chatAvailable / chatInfo for the model and template chosen
 
     LoadedModelPtr model_;
     int threads_ = 0;
@@ -171,7 +193,11 @@ private:
     bool random_seed_ = true;
     int n_predict_ = 256;
     qint64 last_seed_ = -1;
-    int prompt_format_ = 0;
+    bool chat_mode_ = false, chat_available_ = false;
+    bool chat_run_ = false;  // the run going on is a chat reply
+    int chat_template_ = 0;
+    QString chat_info_;
+    ChatModel conversation_;
     int prompt_tokens_ = 0, generated_tokens_ = 0, runs_ = 0;
     double ttft_ms_ = 0, tokens_per_s_ = 0, prompt_tokens_per_s_ = 0, elapsed_ms_ = 0;
     QVariantList rate_history_;

@@ -6,16 +6,27 @@
 // and the loop moves on to the next prompt. Waits grow after repeated errors (up to
 // a minute), so a broken setup does not spin.
 //
-// Compression presets and the Pareto chart join the loop when those exist (issues 5
-// and 6): each cycle will then also switch the preset being shown.
+// With a CompressController, each cycle also moves to the next compression preset
+// (base, q8_0, q4_0, q4_k_m by default): the loaded model is compressed in memory
+// (once per preset; the results are kept while the base model stays) and the prompt
+// runs on the result. Each preset becomes a point of size against tokens/s with the
+// Pareto front marked (ScatterItem draws them); a compression that fails is an
+// error like any other and the loop moves on to the next preset.
 #include <QObject>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
+#include <map>
+#include <vector>
+
+#include "gui/loaded_model.h"
+#include "gui/runs_controller.h"  // ModelPoint
+
 namespace pareto::gui {
 
+class CompressController;
 class ModelController;
 class Generator;
 class DemoModelController;
@@ -36,6 +47,11 @@ class KioskController : public QObject {
     Q_PROPERTY(int errors READ errors NOTIFY errorsChanged)
     Q_PROPERTY(int pauseMs READ pauseMs WRITE setPauseMs NOTIFY timingChanged)
     Q_PROPERTY(int waitMs READ waitMs NOTIFY stateChanged)
+    Q_PROPERTY(QStringList presets READ presets WRITE setPresets NOTIFY presetsChanged)
+    Q_PROPERTY(int presetIndex READ presetIndex NOTIFY presetChanged)
+    Q_PROPERTY(QString preset READ preset NOTIFY presetChanged)
+    Q_PROPERTY(double modelBytes READ modelBytes NOTIFY presetChanged)  // the weights being run
+    Q_PROPERTY(int pointCount READ pointCount NOTIFY pointsChanged)
 
 public:
     enum State {
@@ -44,13 +60,16 @@ public:
         Generating,
         Showing,     // a result stays on screen for pauseMs
         Recovering,  // after an error, waiting before the next attempt
+        Compressing, // making the next preset's model
     };
     Q_ENUM(State)
 
+    // Without `compress` the loop runs the loaded model only.
     KioskController(ModelController* model, Generator* generator, DemoModelController* demo, RecentModels* recent,
-                    QObject* parent = nullptr);
+                    CompressController* compress = nullptr, QObject* parent = nullptr);
 
     static QStringList defaultPrompts();
+    static QStringList defaultPresets();  // "base" (the loaded model), then Compress page presets
 
     State state() const { return state_; }
     bool active() const { return state_ != Idle; }
@@ -67,6 +86,14 @@ public:
     int waitMs() const { return wait_ms_; }             // of the current Showing / Recovering wait
     void setRetryMs(int ms) { retry_ms_ = ms; }          // first wait after an error
     void setGenerationTimeoutMs(int ms) { generation_timeout_ms_ = ms; }
+    QStringList presets() const { return presets_; }
+    void setPresets(const QStringList& p);
+    int presetIndex() const { return preset_index_; }
+    QString preset() const { return preset_index_ >= 0 ? presets_.value(preset_index_) : QString(); }
+    double modelBytes() const { return model_bytes_; }
+    // One point per preset measured: its size, its best decode tokens/s; `front` set.
+    const std::vector<ModelPoint>& points() const { return points_; }
+    int pointCount() const { return static_cast<int>(points_.size()); }
 
     // Starts the loop with `model_path` ("" : the loaded model, else the most recent
     // one that exists, else a demo model created for the purpose).
@@ -84,11 +111,18 @@ signals:
     void errorsChanged();
     void timingChanged();
     void cycleFinished(int cycles);
+    void presetsChanged();
+    void presetChanged();
+    void pointsChanged();
 
 private:
     void setState(State s, const QString& message = {});
     void prepareModel();
     void generateNext();
+    void runPreset();                                  // the current preset's model, then generate
+    void generateOn(LoadedModelPtr model, double bytes);
+    void onCompressed();
+    void recordPoint();
     void recover(const QString& what);
     void onModelLoaded();
     void onModelFailed(const QString& message);
@@ -102,6 +136,12 @@ private:
     Generator* generator_;
     DemoModelController* demo_;
     RecentModels* recent_;
+    CompressController* compress_;
+    QStringList presets_ = defaultPresets();
+    int preset_index_ = -1;
+    double model_bytes_ = 0;
+    std::map<QString, std::pair<LoadedModelPtr, double>> compressed_;  // preset -> model, bytes
+    std::vector<ModelPoint> points_;
     State state_ = Idle;
     bool paused_ = false;
     bool skip_wait_ = false;

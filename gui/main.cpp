@@ -103,6 +103,20 @@ int main(int argc, char** argv) {
                          [&workbench, ctx = options.ctx] { workbench.model()->setContextLength(ctx); });
     }
 
+    if (options.chat || options.compare) {
+        // Once the model is loaded (and handed to the generator: the Workbench's
+        // connection comes first): chat mode with its template, or side by side.
+        QObject::connect(workbench.model(), &ModelController::modelLoaded, gen, [gen, &workbench, options] {
+            if (options.chat) {
+                gen->setChatTemplateName(options.chat_template);
+                gen->setChatMode(true);
+                if (!gen->chatMode())
+                    std::fprintf(stderr, "pareto: chat: %s; prompt mode instead\n", qPrintable(gen->chatInfo()));
+            }
+            if (options.compare) workbench.sideBySide()->setEnabled(true);
+        });
+    }
+
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
     std::unique_ptr<ScreenshotDriver> driver;

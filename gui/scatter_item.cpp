@@ -1,5 +1,7 @@
 #include "gui/scatter_item.h"
 
+#include "gui/kiosk_controller.h"
+
 #include <QFontMetricsF>
 #include <QPainter>
 #include <QPainterPath>
@@ -46,6 +48,20 @@ void ScatterItem::setController(RunsController* c) {
     update();
 }
 
+void ScatterItem::setKiosk(KioskController* k) {
+    if (k == kiosk_) return;
+    if (kiosk_) disconnect(kiosk_, nullptr, this, nullptr);
+    kiosk_ = k;
+    if (kiosk_) connect(kiosk_, &KioskController::pointsChanged, this, [this] { update(); });
+    emit controllerChanged();
+    update();
+}
+
+const std::vector<ModelPoint>& ScatterItem::points() const {
+    static const std::vector<ModelPoint> none;
+    return controller_ ? controller_->points() : kiosk_ ? kiosk_->points() : none;
+}
+
 void ScatterItem::setMetric(const QString& m) {
     if (m == metric_) return;
     metric_ = m;
@@ -54,14 +70,13 @@ void ScatterItem::setMetric(const QString& m) {
 }
 
 double ScatterItem::yValue(int index) const {
-    const ModelPoint& p = controller_->points()[static_cast<size_t>(index)];
+    const ModelPoint& p = points()[static_cast<size_t>(index)];
     return metric_ == QLatin1String("ppl") ? p.ppl : p.tokens_per_s;
 }
 
 std::vector<ScatterItem::Placed> ScatterItem::place() const {
     std::vector<Placed> out;
-    if (!controller_) return out;
-    const auto& pts = controller_->points();
+    const auto& pts = points();
     double xmin = 1e300, xmax = 0, ymax = 0;
     for (size_t i = 0; i < pts.size(); ++i) {
         if (yValue(static_cast<int>(i)) <= 0 || pts[i].size_bytes <= 0) continue;
@@ -116,11 +131,12 @@ void ScatterItem::paint(QPainter* p) {
     p->restore();
     if (placed.empty()) {
         p->drawText(plot, Qt::AlignCenter,
-                    ppl_axis ? tr("No run with a perplexity yet:\npareto-cli eval --trace adds one")
-                             : tr("No profiled run yet"));
+                    kiosk_     ? tr("Each preset appears here once it has run")
+                    : ppl_axis ? tr("No run with a perplexity yet:\npareto-cli eval --trace adds one")
+                               : tr("No profiled run yet"));
         return;
     }
-    const auto& pts = controller_->points();
+    const auto& pts = points();
     double lo = 1e300, hi = 0;
     for (const ModelPoint& m : pts)
         if (m.ppl > 0) {
@@ -192,7 +208,7 @@ void ScatterItem::hoverMoveEvent(QHoverEvent* e) {
     for (const Placed& pl : place()) {
         const QPointF off = pl.at - e->position();
         if (off.x() * off.x() + off.y() * off.y() > 100) continue;
-        const ModelPoint& m = controller_->points()[static_cast<size_t>(pl.index)];
+        const ModelPoint& m = points()[static_cast<size_t>(pl.index)];
         text = tr("%1\n%2 · %3 tokens/s · PPL %4\n%5 run(s)%6")
                    .arg(m.label, format_bytes(m.size_bytes), m.tokens_per_s > 0 ? Fmt().rate(m.tokens_per_s) : QStringLiteral("–"),
                         m.ppl > 0 ? QString::number(m.ppl, 'f', 3) : QStringLiteral("–"))

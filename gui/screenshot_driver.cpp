@@ -86,11 +86,39 @@ void ScreenshotDriver::afterModel() {
         afterWork();
         return;
     }
+    connect(gen, &Generator::failed, this, [this](const QString& m) { fail(QStringLiteral("generation failed: ") + m, 2); });
+    if (options_.compare) return comparePlayground();
     connect(gen, &Generator::finished, this, [this, gen] {
         if (gen->stopReason() != QLatin1String("error")) afterWork();
     });
-    connect(gen, &Generator::failed, this, [this](const QString& m) { fail(QStringLiteral("generation failed: ") + m, 2); });
-    if (!gen->start(options_.prompt)) fail(gen->error(), 2);
+    if (!gen->start(options_.prompt)) return fail(gen->error(), 2);
+    if (gen->chatMode()) gen->setDraft({});  // sent, as the Send button does
+}
+
+// Side by side: the loaded model compressed with --preset in memory (no evaluation),
+// then the prompt on both, one after the other.
+void ScreenshotDriver::comparePlayground() {
+    CompressController* cc = workbench_->compressor();
+    SideBySide* sbs = workbench_->sideBySide();
+    Generator* other = workbench_->compressedGenerator();
+    connect(other, &Generator::failed, this, [this](const QString& m) { fail(QStringLiteral("compressed model's generation failed: ") + m, 2); });
+    connect(sbs, &SideBySide::finished, this, [this, other] {
+        report_["compressed_model"] = other->modelName();
+        report_["compressed_text"] = other->text();
+        report_["compressed_tokens"] = other->generatedTokens();
+        afterWork();
+    });
+    auto run = [this, sbs] {
+        if (!sbs->start(options_.prompt)) fail(workbench_->generator()->error(), 2);
+    };
+    if (options_.preset.isEmpty()) return run();  // the second pane says how to make a compressed model
+    if (!cc->grid()->applyPreset(options_.preset))
+        return fail(QStringLiteral("--preset: unknown preset '%1' (presets: %2)")
+                        .arg(options_.preset, cc->grid()->presetNames().join(QStringLiteral(", "))),
+                    2);
+    connect(cc, &CompressController::failed, this, [this](const QString& m) { fail(m, 2); });
+    connect(cc, &CompressController::applied, this, run, Qt::SingleShotConnection);
+    cc->apply();
 }
 
 void ScreenshotDriver::profilePage() {
@@ -156,6 +184,13 @@ void ScreenshotDriver::afterWork() {
         report_["prompt_tokens"] = gen->promptTokens();
         report_["stop"] = gen->stopReason();
         report_["seed"] = gen->lastSeed();
+        if (gen->chatMode()) {
+            report_["chat_template"] = gen->chatInfo();
+            report_["turns"] = gen->conversation()->count();
+            const QModelIndex last = gen->conversation()->index(gen->conversation()->count() - 1);
+            report_["reasoning"] = last.data(ChatModel::ReasoningRole).toString();
+            report_["answer"] = last.data(ChatModel::TextRole).toString();
+        }
     }
     report_["model_state"] = QString::fromLatin1(
         QMetaEnum::fromType<ModelController::State>().valueToKey(workbench_->model()->state()));

@@ -37,7 +37,8 @@ public:
 private:
     void afterModel();
     void profilePage();  // profile the model (or open the trace's last run), then capture
-    void compressPage(); // the preset; with a text, the sensitivity scan and Apply, then capture
+    void compressPage();  // the preset; with a text, the sensitivity scan and Apply, then capture
+    void comparePlayground();  // --compare: compress with --preset, then the prompt side by side
     void runsPage();     // read the traces (and compare the last two profiles), then capture
     void afterWork();
     void capture();

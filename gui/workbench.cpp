@@ -17,7 +17,7 @@ Workbench::Workbench(const QString& settings_file, const QString& demo_folder, Q
                     : std::make_unique<QSettings>(settings_file, QSettings::IniFormat)),
       recent_(settings_.get()),
       demo_(demo_folder),
-      kiosk_(&model_, &generator_, &demo_, &recent_),
+      kiosk_(&model_, &generator_, &demo_, &recent_, &compress_),
       runs_(settings_.get()) {
     wire();
 }
@@ -35,6 +35,10 @@ void Workbench::wire() {
         profile_.setModel(nullptr);
         compress_.setModel(nullptr);
     });
+    // The compressed model (or none) goes to the Playground's second pane.
+    connect(&compress_, &CompressController::resultChanged, this,
+            [this] { compressed_generator_.setModel(compress_.result()); });
+    connect(&compressed_generator_, &Generator::failed, this, [this](const QString& m) { emit notification(m, true); });
     connect(&compress_, &CompressController::failed, this, [this](const QString& m) { emit notification(m, true); });
     connect(&compress_, &CompressController::exported, this,
             [this](const QString& path) { emit notification(tr("Exported %1").arg(QFileInfo(path).fileName()), false); });
@@ -100,6 +104,7 @@ void Workbench::setThreads(int n) {
     threads_ = n;
     model_.setThreads(n);
     generator_.setThreads(n);
+    compressed_generator_.setThreads(n);
     profile_.setThreads(n);
     compress_.setThreads(n);
     emit threadsChanged();

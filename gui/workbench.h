@@ -20,6 +20,7 @@
 #include "gui/profile_controller.h"
 #include "gui/recent_models.h"
 #include "gui/runs_controller.h"
+#include "gui/side_by_side.h"
 #include "gui/system_status.h"
 
 namespace pareto::gui {
@@ -29,6 +30,9 @@ class Workbench : public QObject {
     QML_ELEMENT
     Q_PROPERTY(ModelController* model READ model CONSTANT)
     Q_PROPERTY(Generator* generator READ generator CONSTANT)
+    // The Compress page's result generating in the Playground's second pane.
+    Q_PROPERTY(Generator* compressedGenerator READ compressedGenerator CONSTANT)
+    Q_PROPERTY(SideBySide* sideBySide READ sideBySide CONSTANT)
     Q_PROPERTY(DemoModelController* demo READ demo CONSTANT)
     Q_PROPERTY(RecentModels* recent READ recent CONSTANT)
     Q_PROPERTY(SystemStatus* system READ system CONSTANT)
@@ -56,6 +60,8 @@ public:
 
     ModelController* model() { return &model_; }
     Generator* generator() { return &generator_; }
+    Generator* compressedGenerator() { return &compressed_generator_; }
+    SideBySide* sideBySide() { return &side_by_side_; }
     DemoModelController* demo() { return &demo_; }
     RecentModels* recent() { return &recent_; }
     SystemStatus* system() { return &system_; }
@@ -103,11 +109,13 @@ private:
     SystemStatus system_;
     ModelController model_;
     Generator generator_;
+    Generator compressed_generator_;
+    SideBySide side_by_side_{&generator_, &compressed_generator_};
     DemoModelController demo_;
+    CompressController compress_;  // before the kiosk, which cycles its presets
     KioskController kiosk_;
     ProfileController profile_;
     RunsController runs_;
-    CompressController compress_;
 };
 
 }  // namespace pareto::gui

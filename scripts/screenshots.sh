@@ -30,6 +30,10 @@ printf '[General]\nrecentModels=%s\n' "$model" >"$tmp/settings.ini"
   -n 160 --seed 5 --screenshot "$out/playground.png" >/dev/null
 # Profile: stories260K profiled, stored in a trace; then its quantized variants
 # profiled and evaluated against it into the same trace, for the Runs page.
+"$pareto" "${size[@]}" --model "$model" --page playground --chat-template deepseek-r1 \
+  --prompt "Tell me a story about a cat." -n 120 --seed 3 --screenshot "$out/chat.png" >/dev/null
+"$pareto" "${size[@]}" --model "$model" --page playground --compare --preset q4_0 \
+  --prompt "Once upon a time, in a quiet forest," -n 120 --seed 5 --screenshot "$out/side-by-side.png" >/dev/null
 trace=$tmp/traces.h5
 prompt="Once upon a time, in a quiet forest,"
 text=$data/data/tinystories/tinystories_validation_head.txt
@@ -46,5 +50,7 @@ done
 "$build/bin/pareto-cli" synth --preset smollm2-135m --type Q4_K_M -o "$tmp/smollm2-135m-q4_k_m.gguf" >/dev/null
 "$pareto" "${size[@]}" --model "$tmp/smollm2-135m-q4_k_m.gguf" --page model --ctx 8192 \
   --screenshot "$out/model-q4_k_m.png" >/dev/null
-"$pareto" "${size[@]}" --kiosk --model "$model" -n 200 --seed 9 --screenshot "$out/kiosk.png" >/dev/null
+# Four cycles: base, q8_0, q4_0, q4_k_m each a point on the chart.
+"$pareto" "${size[@]}" --kiosk --model "$model" -n 200 --seed 9 --kiosk-cycles 4 --kiosk-pause 0 \
+  --screenshot "$out/kiosk.png" >/dev/null
 ls -1 "$out"

@@ -4,12 +4,15 @@ import QtQuick.Controls
 import Pareto.Bridge
 import Pareto.Theme
 
-// One Generator's output: the prompt as the model saw it, the continuation as it
-// streams, and the live numbers (time to first token, decode and prompt speed).
+// One Generator's output in prompt mode: the prompt as the model saw it, the
+// continuation as it streams, and the live numbers (GenerationStats). Side by side,
+// two of them, each with its title.
 Rectangle {
     id: root
     required property Generator generator
-    property string title: ""
+    property string title: ""          // side by side: "Baseline", "Compressed"
+    property color tint: Theme.accent
+    property bool compact: false       // side by side: fewer tiles
     objectName: "generationPane"
 
     radius: Theme.radius
@@ -24,54 +27,30 @@ Rectangle {
         anchors { fill: parent; margins: Theme.pad }
         spacing: Theme.gap
 
-        RowLayout {  // live numbers
+        RowLayout {  // title (side by side: which model)
+            visible: root.title !== ""
+            Layout.fillWidth: true
+            spacing: 8
+            Chip {
+                objectName: "paneTitle"
+                text: root.title
+                icon: "model"
+                tint: root.tint
+            }
+            Text {
+                Layout.fillWidth: true
+                text: root.generator.modelName
+                color: Theme.textDim
+                font.pixelSize: Theme.fontSm
+                elide: Text.ElideMiddle
+            }
+        }
+
+        GenerationStats {
             Layout.fillWidth: true
             Layout.fillHeight: false
-            spacing: 10
-            StatTile {
-                objectName: "ttftTile"
-                Layout.fillWidth: true
-                label: qsTr("Time to first token")
-                value: root.generator.ttftMs > 0 ? Fmt.ms(root.generator.ttftMs).split(" ")[0] : "–"
-                unit: root.generator.ttftMs > 0 ? Fmt.ms(root.generator.ttftMs).split(" ")[1] : ""
-                hint: root.generator.promptTokens > 0 ? qsTr("%1 prompt tokens").arg(root.generator.promptTokens) : ""
-            }
-            StatTile {
-                objectName: "tpsTile"
-                Layout.fillWidth: true
-                label: qsTr("Decode speed")
-                value: Fmt.rate(root.generator.tokensPerSecond)
-                unit: qsTr("tok/s")
-                tint: root.generator.running ? Theme.accent : Theme.text
-                hint: root.generator.generatedTokens > 0 ? qsTr("%1 tokens generated").arg(root.generator.generatedTokens) : ""
-            }
-            StatTile {
-                objectName: "promptSpeedTile"
-                Layout.fillWidth: true
-                label: qsTr("Prompt speed")
-                value: Fmt.rate(root.generator.promptTokensPerSecond)
-                unit: qsTr("tok/s")
-                hint: root.generator.stopReason !== "" ? qsTr("stopped: %1").arg(root.generator.stopReason) : ""
-            }
-            Rectangle {
-                Layout.fillWidth: true
-                Layout.preferredWidth: 150
-                Layout.fillHeight: true
-                radius: Theme.radius
-                color: Theme.surfaceRaised
-                border.color: Theme.border
-                ColumnLayout {
-                    anchors { fill: parent; margins: 12 }
-                    spacing: 2
-                    SectionLabel { text: qsTr("tokens/s over the run") }
-                    Sparkline {
-                        objectName: "rateSparkline"
-                        Layout.fillWidth: true
-                        Layout.fillHeight: true
-                        values: root.generator.rateHistory
-                    }
-                }
-            }
+            generator: root.generator
+            compact: root.compact
         }
 
         Rectangle { Layout.fillWidth: true; height: 1; color: Theme.border }

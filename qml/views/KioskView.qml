@@ -5,8 +5,10 @@ import Pareto.Bridge
 import Pareto.Theme
 
 // Kiosk mode: full screen, readable from a few steps away, large touch targets, and
-// an unattended loop (KioskController) that generates from sample prompts in turn,
-// shows tokens per second and memory live, and recovers from errors by itself.
+// an unattended loop (KioskController) that compresses the model to one preset after
+// another, generates from sample prompts on each, shows tokens per second and memory
+// live, plots every preset by size and speed with the Pareto front, and recovers from
+// errors by itself.
 Rectangle {
     id: root
     required property Workbench workbench
@@ -120,6 +122,11 @@ Rectangle {
             }
         }
 
+        RowLayout {  // the story on the left, the presets and their chart on the right
+        Layout.fillWidth: true
+        Layout.fillHeight: true
+        spacing: 24
+
         // The prompt and the text streaming out of the model.
         Rectangle {
             Layout.fillWidth: true
@@ -151,10 +158,10 @@ Rectangle {
                 }
             }
 
-            // Preparing: opening, loading or creating the model.
+            // Preparing: opening, loading or creating the model; or compressing it.
             Column {
                 anchors.centerIn: parent
-                visible: root.kiosk.state === KioskController.Preparing
+                visible: root.kiosk.state === KioskController.Preparing || root.kiosk.state === KioskController.Compressing
                 spacing: 18
                 BusyIndicator { anchors.horizontalCenter: parent.horizontalCenter; running: parent.visible; width: 72; height: 72 }
                 Text {
@@ -166,11 +173,76 @@ Rectangle {
                 ProgressBar {
                     anchors.horizontalCenter: parent.horizontalCenter
                     width: 420
-                    visible: root.mc.state === ModelController.Loading || root.workbench.demo.running
-                    value: root.workbench.demo.running ? root.workbench.demo.progress : Math.max(0, root.mc.progress)
-                    indeterminate: !root.workbench.demo.running && root.mc.progress < 0
+                    readonly property bool compressing: root.kiosk.state === KioskController.Compressing
+                    visible: compressing || root.mc.state === ModelController.Loading || root.workbench.demo.running
+                    value: compressing ? root.workbench.compressor.progress
+                           : root.workbench.demo.running ? root.workbench.demo.progress : Math.max(0, root.mc.progress)
+                    indeterminate: !compressing && !root.workbench.demo.running && root.mc.progress < 0
                 }
             }
+        }
+
+        Rectangle {  // the compression presets in turn, and where each lands
+            objectName: "kioskPresets"
+            visible: root.kiosk.presets.length > 0
+            Layout.preferredWidth: Math.min(620, root.width * 0.38)
+            Layout.fillHeight: true
+            radius: 20
+            color: Theme.surface
+            border.color: Theme.border
+            ColumnLayout {
+                anchors { fill: parent; margins: 24 }
+                spacing: 16
+                Text {
+                    text: qsTr("Compression")
+                    color: Theme.text
+                    font.pixelSize: 24
+                    font.weight: Font.DemiBold
+                }
+                Flow {
+                    Layout.fillWidth: true
+                    spacing: 10
+                    Repeater {
+                        model: root.kiosk.presets
+                        Rectangle {
+                            required property int index
+                            required property string modelData
+                            readonly property bool current: index === root.kiosk.presetIndex
+                            objectName: current ? "kioskCurrentPreset" : ""
+                            width: presetLabel.implicitWidth + 32
+                            height: 48
+                            radius: 24
+                            color: current ? Theme.accentSoft : Theme.surfaceRaised
+                            border.color: current ? Theme.accent : Theme.border
+                            Text {
+                                id: presetLabel
+                                anchors.centerIn: parent
+                                text: parent.modelData
+                                color: parent.current ? Theme.text : Theme.textDim
+                                font.pixelSize: 20
+                                font.weight: parent.current ? Font.DemiBold : Font.Normal
+                            }
+                        }
+                    }
+                }
+                Text {
+                    Layout.fillWidth: true
+                    text: root.kiosk.state === KioskController.Compressing
+                          ? root.kiosk.message + " · " + Math.round(100 * root.workbench.compressor.progress) + " %"
+                          : qsTr("Each preset is the same model compressed in memory; the ringed points are the Pareto front: none smaller and faster.")
+                    color: root.kiosk.state === KioskController.Compressing ? Theme.accent : Theme.textDim
+                    font.pixelSize: 16
+                    wrapMode: Text.Wrap
+                }
+                ScatterItem {
+                    objectName: "kioskChart"
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    kiosk: root.kiosk
+                    metric: "speed"
+                }
+            }
+        }
         }
 
         // Recovering from an error: what happened, and that it carries on by itself.
@@ -233,11 +305,13 @@ Rectangle {
                 hint: qsTr("peak %1").arg(Fmt.bytes(root.system.peakRssBytes))
             }
             StatTile {
+                objectName: "kioskWeights"
                 Layout.fillWidth: true
-                label: qsTr("Model weights")
-                value: Fmt.bytes(root.mc.weightBytes)
+                readonly property real bytes: root.kiosk.modelBytes > 0 ? root.kiosk.modelBytes : root.mc.weightBytes
+                label: root.kiosk.preset !== "" ? qsTr("Weights · %1").arg(root.kiosk.preset) : qsTr("Model weights")
+                value: Fmt.bytes(bytes)
                 valueSize: 48
-                hint: root.mc.paramCount > 0 ? qsTr("%1 bits per weight").arg((8 * root.mc.weightBytes / root.mc.paramCount).toFixed(1)) : " "
+                hint: root.mc.paramCount > 0 ? qsTr("%1 bits per weight").arg((8 * bytes / root.mc.paramCount).toFixed(1)) : " "
             }
             StatTile {
                 Layout.preferredWidth: 210

@@ -4,22 +4,39 @@ import QtQuick.Controls
 import Pareto.Bridge
 import Pareto.Theme
 
-// The Playground: a prompt, the model's continuation streaming in, live TTFT and
-// tokens per second, and the sampler settings.
-//
-// The output is a GenerationPane per Generator. Today there is one, the loaded
-// model; the side-by-side comparison with a compressed model (issue 6) adds a second
-// pane over a second Generator, both started with the same prompt.
+// The Playground: Prompt mode (the model continues the text) or Chat mode (a
+// conversation through the model's chat template, reasoning in its own block), live
+// TTFT and tokens per second, and the sampler settings. In prompt mode the same
+// prompt can run side by side on the loaded model and on the Compress page's result.
 Item {
     id: root
     required property Workbench workbench
     readonly property Generator generator: workbench.generator
+    readonly property Generator compressed: workbench.compressedGenerator
+    readonly property SideBySide sideBySide: workbench.sideBySide
+    readonly property bool chat: generator.chatMode
+    readonly property bool comparing: sideBySide.enabled && !chat
+    readonly property bool running: generator.running || sideBySide.running
     objectName: "playgroundPage"
+
+    function go() {
+        if (root.chat) {
+            if (root.generator.start(promptArea.text)) root.generator.draft = ""
+        } else if (root.comparing) {
+            root.sideBySide.start(promptArea.text)
+        } else {
+            root.generator.start(promptArea.text)
+        }
+    }
+    function stop() {
+        root.sideBySide.cancel()
+        root.generator.cancel()
+    }
 
     Shortcut {
         sequence: "Escape"
-        enabled: root.visible && root.generator.running
-        onActivated: root.generator.cancel()
+        enabled: root.visible && root.running
+        onActivated: root.stop()
     }
 
     EmptyState {
@@ -55,28 +72,130 @@ Item {
                     tint: Theme.accent
                 }
                 Item { Layout.fillWidth: true }
-                Text { text: qsTr("Prompt format"); color: Theme.textDim; font.pixelSize: Theme.fontSm }
+                // Prompt / Chat
+                Row {
+                    objectName: "modeSwitch"
+                    spacing: 0
+                    Repeater {
+                        model: [qsTr("Prompt"), qsTr("Chat")]
+                        Button {
+                            required property int index
+                            required property string modelData
+                            objectName: index === 0 ? "promptModeButton" : "chatModeButton"
+                            width: 84
+                            text: modelData
+                            highlighted: (index === 1) === root.chat
+                            enabled: !root.running
+                            onClicked: {
+                                root.generator.chatMode = index === 1
+                                if (index === 1 && !root.generator.chatAvailable)
+                                    modeNotice.text = root.generator.chatInfo
+                                else
+                                    modeNotice.text = ""
+                            }
+                        }
+                    }
+                }
                 ComboBox {
-                    objectName: "promptFormat"
-                    Layout.preferredWidth: 170
-                    model: root.generator.promptFormats
-                    currentIndex: root.generator.promptFormat
-                    enabled: root.generator.promptFormats.length > 1 && !root.generator.running
-                    onActivated: (i) => root.generator.promptFormat = i
+                    objectName: "chatTemplate"
+                    visible: root.chat || modeNotice.text !== ""
+                    Layout.preferredWidth: 240
+                    model: root.generator.chatTemplates
+                    currentIndex: root.generator.chatTemplate
+                    enabled: !root.running
+                    onActivated: (i) => {
+                        root.generator.chatTemplate = i
+                        if (root.generator.chatAvailable) modeNotice.text = ""
+                    }
                     ToolTip.visible: hovered
-                    ToolTip.text: root.generator.promptFormatHints[root.generator.promptFormat] || ""
+                    ToolTip.text: qsTr("Chat template: %1").arg(root.generator.chatInfo)
                     ToolTip.delay: 400
+                }
+                CheckBox {
+                    objectName: "sequentialCheck"
+                    visible: root.comparing
+                    text: qsTr("One after the other")
+                    checked: root.sideBySide.sequential
+                    enabled: !root.running
+                    onToggled: root.sideBySide.sequential = checked
+                    ToolTip.visible: hovered
+                    ToolTip.delay: 400
+                    ToolTip.text: qsTr("Run the compressed model when the baseline is done, so that neither's speed is measured while the other takes the cores")
                 }
                 Switch {
                     objectName: "compareSwitch"
-                    text: qsTr("Compare with compressed")
-                    enabled: false  // needs a compressed model: the Compress page (issue 6)
+                    text: qsTr("Side by side")
+                    visible: !root.chat
+                    enabled: !root.running
+                    checked: root.sideBySide.enabled
+                    onToggled: root.sideBySide.enabled = checked
                     ToolTip.visible: hovered
-                    ToolTip.text: qsTr("Side by side with a compressed model, once the Compress page can make one")
+                    ToolTip.delay: 400
+                    ToolTip.text: root.chat ? qsTr("Side by side runs in prompt mode")
+                                            : qsTr("The same prompt on the loaded model and on the Compress page's result")
                 }
             }
 
-            GenerationPane {
+            Banner {
+                id: modeNotice
+                objectName: "chatNotice"
+                Layout.fillWidth: true
+                error: false
+                text: ""
+                visible: text !== ""
+            }
+
+            RowLayout {  // prompt mode: one pane, or two side by side
+                visible: !root.chat
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                spacing: Theme.gap
+                GenerationPane {
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: 1  // equal halves side by side
+                    Layout.fillHeight: true
+                    generator: root.generator
+                    title: root.comparing ? qsTr("Baseline") : ""
+                    compact: root.comparing
+                }
+
+                // Side by side: the compressed model, or how to make one.
+                Item {
+                    id: comparePane
+                    visible: root.comparing
+                    Layout.fillWidth: true
+                    Layout.preferredWidth: 1
+                    Layout.fillHeight: true
+                    GenerationPane {
+                        objectName: "compressedPane"
+                        anchors.fill: parent
+                        visible: root.compressed.hasModel
+                        generator: root.compressed
+                        title: qsTr("Compressed")
+                        tint: Theme.teal
+                        compact: true
+                    }
+                    Rectangle {
+                        anchors.fill: parent
+                        visible: !root.compressed.hasModel
+                        radius: Theme.radius
+                        color: Theme.surface
+                        border.color: Theme.border
+                        EmptyState {
+                            objectName: "noCompressedModel"
+                            anchors.fill: parent
+                            icon: "compress"
+                            title: qsTr("No compressed model yet")
+                            text: qsTr("Choose a preset on the Compress page and press Apply; the result runs here next to the loaded model, with the same prompt and seed.")
+                            actionText: qsTr("Go to the Compress page")
+                            onAction: root.workbench.page = "compress"
+                        }
+                    }
+                }
+            }
+
+            ChatPane {
+                visible: root.chat
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 generator: root.generator
@@ -98,18 +217,19 @@ Item {
                         TextArea {
                             id: promptArea
                             objectName: "promptInput"
-                            placeholderText: qsTr("Type a prompt — the model continues it.  Ctrl+Enter generates, Escape stops.")
+                            placeholderText: root.chat ? qsTr("Message the model.  Ctrl+Enter sends, Escape stops.")
+                                                       : qsTr("Type a prompt — the model continues it.  Ctrl+Enter generates, Escape stops.")
                             text: root.generator.draft
                             onTextChanged: root.generator.draft = text
                             wrapMode: TextEdit.Wrap
                             font.pixelSize: Theme.fontLg
                             color: Theme.text
                             background: null
-                            enabled: !root.generator.running
+                            enabled: !root.running
                             Keys.onPressed: (event) => {
                                 if ((event.key === Qt.Key_Return || event.key === Qt.Key_Enter)
                                         && (event.modifiers & Qt.ControlModifier)) {
-                                    root.generator.start(promptArea.text)
+                                    root.go()
                                     event.accepted = true
                                 }
                             }
@@ -119,19 +239,24 @@ Item {
                         Layout.alignment: Qt.AlignBottom
                         spacing: 4
                         Button {
-                            objectName: root.generator.running ? "stopButton" : "generateButton"
+                            objectName: root.running ? "stopButton" : "generateButton"
                             Layout.preferredWidth: 140
-                            highlighted: !root.generator.running
-                            text: root.generator.running ? qsTr("Stop") : qsTr("Generate")
+                            highlighted: !root.running
+                            text: root.running ? qsTr("Stop") : root.chat ? qsTr("Send") : qsTr("Generate")
                             icon.source: ""
-                            onClicked: root.generator.running ? root.generator.cancel() : root.generator.start(promptArea.text)
+                            onClicked: root.running ? root.stop() : root.go()
                         }
                         Button {
+                            objectName: "clearButton"
                             Layout.preferredWidth: 140
                             flat: true
-                            text: qsTr("Clear output")
-                            enabled: !root.generator.running && (root.generator.text !== "" || root.generator.promptText !== "")
-                            onClicked: root.generator.clear()
+                            text: root.chat ? qsTr("New chat") : qsTr("Clear output")
+                            enabled: !root.running && (root.chat ? root.generator.conversation.count > 0
+                                                                 : (root.generator.text !== "" || root.generator.promptText !== ""))
+                            onClicked: {
+                                if (root.chat) root.generator.newChat()
+                                else { root.generator.clear(); root.compressed.clear() }
+                            }
                         }
                     }
                 }

@@ -17,6 +17,7 @@
 #include "gui/kiosk_controller.h"
 #include "gui/model_controller.h"
 #include "gui/model_info.h"
+#include "gui/pareto_front.h"
 #include "gui/recent_models.h"
 #include "gui/task_runner.h"
 #include "gui/tensor_tree_model.h"
@@ -462,7 +463,7 @@ private slots:
         gen.setModel(mc.loadedModel());
         QCOMPARE(gen.modelName(), QStringLiteral("stories260K.gguf"));
         QCOMPARE(gen.contextLength(), 512);
-        QCOMPARE(gen.promptFormats(), QStringList{QStringLiteral("Plain text")});
+        QVERIFY(!gen.chatMode());  // prompt mode: the text as it is
 
         // Every sampler setting the page has, away from its default.
         gen.setTemperature(0.7);
@@ -617,6 +618,48 @@ private slots:
         kiosk->start(path);
         QTRY_VERIFY_WITH_TIMEOUT(kiosk->cycles() >= 2 && kiosk->errors() >= 2, kWaitMs);
         kiosk->stop();
+    }
+
+    void kioskCyclesCompressionPresets() {
+        PARETO_QREQUIRE_DATA(path, "models/stories260K.gguf");
+        Workbench wb(tmp_.filePath(QStringLiteral("kiosk4.ini")), tmp_.filePath(QStringLiteral("demo")));
+        wb.generator()->setNPredict(24);
+        KioskController* kiosk = wb.kiosk();
+        QCOMPARE(kiosk->presets(), KioskController::defaultPresets());
+        kiosk->setPauseMs(0);
+        kiosk->setRetryMs(10);
+        // A preset that does not exist is an error the loop recovers from.
+        kiosk->setPresets({QStringLiteral("base"), QStringLiteral("q8_0"), QStringLiteral("bogus"), QStringLiteral("q4_0")});
+        QSignalSpy applied(wb.compressor(), &CompressController::applied);
+        QStringList models_run;
+        connect(wb.generator(), &Generator::started, this, [&] { models_run << wb.generator()->modelName(); });
+        kiosk->start(path);
+        // Two rounds of the four presets: three generations and an error each.
+        QTRY_VERIFY_WITH_TIMEOUT(kiosk->cycles() >= 6 && kiosk->errors() >= 2, kWaitMs);
+        kiosk->stop();
+        // (the loop may have gone on a little before stop(): counts are lower bounds)
+        QCOMPARE(applied.count(), 2);  // each preset compressed once, then kept
+        QCOMPARE(models_run.mid(0, 3), (QStringList{QStringLiteral("stories260K.gguf"), QStringLiteral("stories260K.gguf (q8_0)"),
+                                                    QStringLiteral("stories260K.gguf (q4_0)")}));
+
+        // One point per preset that ran: sizes fall with the type, speeds measured,
+        // and the smallest is on the front whatever its speed.
+        const auto& pts = kiosk->points();
+        QCOMPARE(kiosk->pointCount(), 3);
+        QCOMPARE(pts[0].label, QStringLiteral("base"));
+        QCOMPARE(pts[1].label, QStringLiteral("q8_0"));
+        QCOMPARE(pts[2].label, QStringLiteral("q4_0"));
+        QCOMPARE(pts[0].size_bytes, static_cast<double>(wb.model()->weightBytes()));
+        QVERIFY(pts[0].size_bytes > pts[1].size_bytes && pts[1].size_bytes > pts[2].size_bytes);
+        for (const ModelPoint& p : pts) {
+            QVERIFY(p.tokens_per_s > 0);
+            QVERIFY(p.runs >= 2);
+        }
+        QVERIFY(pts[2].front);
+        std::vector<ParetoPoint> pp;
+        for (const ModelPoint& p : pts) pp.push_back({p.size_bytes, p.tokens_per_s});
+        const auto front = pareto_front(pp);
+        for (size_t i = 0; i < pts.size(); ++i) QCOMPARE(pts[i].front, static_cast<bool>(front[i]));
     }
 
     void kioskRetriesAModelThatWillNotLoad() {

@@ -240,11 +240,62 @@ private slots:
         PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
         const Run r = screenshot(QStringLiteral("kiosk"), {"--kiosk", "--model", model, "--kiosk-cycles", "2", "--kiosk-pause",
                                                           "0", "-n", "64", "--expect",
-                                                          "kioskView,kioskText,kioskTps,kioskMemory,kioskModel,kioskPause,kioskNext"});
+                                                          "kioskView,kioskText,kioskTps,kioskMemory,kioskModel,kioskPause,kioskNext,"
+                                                          "kioskPresets,kioskCurrentPreset,kioskChart,kioskWeights"});
         QVERIFY2(r.status == 0, r.err.constData());
         QCOMPARE(r.report["page"].toString(), QStringLiteral("kiosk"));
         QVERIFY(r.report["generated_tokens"].toInt() > 0);
         checkPicture(r.report["screenshot"].toString());
+    }
+
+    // Chat through a named template: DeepSeek-R1's generation prompt opens <think>, so
+    // this story model's whole reply is reasoning, shown in its block.
+    void chatWithReasoning() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        const Run r = screenshot(QStringLiteral("chat-reasoning"),
+                                 {"--model", model, "--page", "playground", "--chat-template", "deepseek-r1", "--prompt",
+                                  "Tell me a story about a cat.", "-n", "80", "--seed", "3", "--expect",
+                                  "chatPane,chatList,userBubble,assistantBubble,reasoningBlock,reasoningText,chatTemplate,"
+                                  "chatModeButton"});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QVERIFY(r.report["chat_template"].toString().startsWith(QStringLiteral("deepseek-r1")));
+        QCOMPARE(r.report["turns"].toInt(), 2);
+        QVERIFY(r.report["prompt_text"].toString().endsWith(QStringLiteral("<｜Assistant｜><think>\n")));
+        QVERIFY(!r.report["reasoning"].toString().isEmpty());
+        QCOMPARE(r.report["reasoning"].toString(), r.report["generated_text"].toString().trimmed());
+        checkPicture(r.report["screenshot"].toString());
+
+        // A model without a chat template says so and stays in prompt mode.
+        const Run plain = screenshot(QStringLiteral("chat-none"), {"--model", model, "--page", "playground", "--chat", "--prompt",
+                                                                  "Once upon a time", "-n", "16", "--expect", "generatedText"});
+        QVERIFY2(plain.status == 0, plain.err.constData());
+        QVERIFY2(plain.err.contains("stories260K.gguf has no chat template"), plain.err.constData());
+        QVERIFY(!plain.report.contains(QStringLiteral("turns")));
+    }
+
+    // Side by side: the model and its q8_0 compression on one prompt and seed.
+    void sideBySide() {
+        PARETO_QREQUIRE_DATA(model, "models/stories260K.gguf");
+        const Run r = screenshot(QStringLiteral("side-by-side"),
+                                 {"--model", model, "--page", "playground", "--compare", "--preset", "q8_0", "--prompt",
+                                  "Once upon a time", "-n", "64", "--seed", "5", "--expect",
+                                  "generationPane,compressedPane,paneTitle,compareSwitch,sequentialCheck"});
+        QVERIFY2(r.status == 0, r.err.constData());
+        QCOMPARE(r.report["compressed_model"].toString(), QStringLiteral("stories260K.gguf (q8_0)"));
+        QCOMPARE(r.report["generated_tokens"].toInt(), 64);
+        QCOMPARE(r.report["compressed_tokens"].toInt(), 64);
+        QVERIFY(!r.report["compressed_text"].toString().isEmpty());
+        checkPicture(r.report["screenshot"].toString());
+
+        // Without a compressed model the second pane says how to make one.
+        const Run none = screenshot(QStringLiteral("side-by-side-none"),
+                                    {"--model", model, "--page", "playground", "--compare", "--prompt", "Once upon a time",
+                                     "-n", "16", "--expect", "generationPane,noCompressedModel"});
+        QVERIFY2(none.status == 0, none.err.constData());
+        QCOMPARE(none.report["compressed_tokens"].toInt(), 0);
+        const Run bad = run(pareto_, {"--chat", "--compare"});
+        QVERIFY(bad.status != 0);
+        QVERIFY2(bad.err.contains("--compare runs in prompt mode"), bad.err.constData());
     }
 
     void aBadModelIsAReadableFailure() {

@@ -18,6 +18,7 @@ Item {
     Component { id: sparkline; Sparkline { width: 100; height: 30 } }
     Component { id: navItem; NavItem { width: 200 } }
     Component { id: toastHost; ToastHost {} }
+    Component { id: reasoningBlock; ReasoningBlock { width: 500 } }
 
     TestCase {
         name: "Components"
@@ -28,6 +29,32 @@ Item {
             if (item.objectName === name) out.push(item)
             for (let i = 0; i < item.children.length; ++i) findAll(item.children[i], name, out)
             return out
+        }
+
+        // Open while the reasoning streams, closed once the answer starts, open again
+        // when the reply ended with no answer; a click decides for good.
+        function test_reasoningBlockFollowsTheStreamUntilClicked() {
+            const block = createTemporaryObject(reasoningBlock, root, { text: "Let me think", active: true })
+            waitForRendering(block)
+            const body = findAll(block, "reasoningText")[0]
+            verify(block.expanded)
+            verify(body.visible)
+            const openHeight = block.height
+            block.active = false                    // the answer started
+            verify(!block.expanded)
+            verify(!body.visible)
+            tryVerify(() => block.height < openHeight)
+            block.alone = true                      // ...or never came
+            verify(block.expanded)
+            block.alone = false
+            const header = findAll(block, "reasoningHeader")[0]
+            mouseClick(header)
+            verify(block.expanded)
+            block.active = true                     // the user's choice wins over the stream
+            mouseClick(header)
+            verify(!block.expanded)
+            block.active = false
+            verify(!block.expanded)
         }
 
         function test_memoryBarSegmentsAreProportional() {
