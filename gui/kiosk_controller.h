@@ -84,6 +84,7 @@ signals:
     void errorsChanged();
     void timingChanged();
     void cycleFinished(int cycles);
+    void recovered(int errors, const QString& what);  // an error the loop moved past
 
 private:
     void setState(State s, const QString& message = {});
