@@ -17,6 +17,7 @@
 #include "tokenizer/chat_template.h"
 #include "tokenizer/reasoning.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace pareto::cli {
 namespace {
@@ -137,11 +138,13 @@ int run_chat(RunOptions o) {
         std::string user;
         if (!interactive) {
             if (!first) break;
+            require_utf8(o.prompt, "the prompt");
             user = o.prompt;
         } else {
             if (prompt_user) std::fputs("> ", stderr);
             if (!std::getline(std::cin, line)) break;
             if (line.empty()) continue;
+            require_utf8(line, "the message");
             user = line;
         }
         messages.push_back({"user", user});
@@ -191,6 +194,7 @@ int run_run(RunOptions o) {
     if (o.chat && (o.repeat != 1 || o.loop_s > 0)) fail("--repeat and --loop do not apply to --chat");
     if (o.chat) return run_chat(std::move(o));
     if (o.prompt.empty()) fail("give a prompt with -p (or use --chat, which reads turns from stdin)");
+    require_utf8(o.prompt, "the prompt");
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     const auto model = Model::load(o.model);
@@ -205,6 +209,7 @@ int run_run(RunOptions o) {
     topt.add_bos = tok.add_bos_default();
     const auto prompt = tok.encode(o.prompt, topt);
     if (prompt.empty()) fail("the prompt is empty: give some text with -p");
+    require_prompt_fits(prompt.size(), session.n_ctx());
 
     // A run is reproducible from its log: the seed used is always printed.
     o.sampler.seed = o.seed ? *o.seed : std::random_device{}();
