@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -22,6 +23,7 @@
 #include "model/weight_check.h"
 #include "support/test_data.h"
 #include "tensor/ops.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/memory.h"
 #include "util/utf8.h"
@@ -323,6 +325,20 @@ TEST(TextInput, PromptsLongerThanTheContextAreRefusedBeforeAnyWork) {
     const std::vector<TokenId> prompt(17, 5);
     EXPECT_THROW(generate(session, prompt, generate_default_params(), [](TokenId) { return true; }), Error);
     EXPECT_EQ(session.n_past(), 0) << "nothing was evaluated";
+}
+
+TEST(AtomicWrite, TemporariesOfDeadWritersAreRemovedOnTheNextWrite) {
+    TempDir dir;
+    const std::string target = dir.str("model.gguf");
+    const std::string dead = target + ".tmp.2147483646.0.1";  // above any pid_max
+    const std::string alive = target + ".tmp." + std::to_string(::getpid()) + ".99.1";
+    const std::string other = dir.str("other.gguf.tmp.2147483646.0.1");
+    for (const auto& p : {dead, alive, other}) write_bytes(p, {1, 2, 3});
+    write_file_atomically(target, "new contents");
+    EXPECT_FALSE(fs::exists(dead)) << "a killed writer's temporary file stays forever";
+    EXPECT_TRUE(fs::exists(alive)) << "a live writer's temporary file was removed";
+    EXPECT_TRUE(fs::exists(other)) << "another file's temporary was removed";
+    EXPECT_EQ(read_bytes(target).size(), 12u);
 }
 
 }  // namespace
