@@ -1,5 +1,7 @@
 // pareto-cli info: what a model file holds — architecture, hyperparameters,
 // tokenizer, and every tensor grouped by layer with its type and bytes.
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -10,6 +12,7 @@
 #include "model/config.h"
 #include "model/hf_model.h"
 #include "model/model.h"
+#include "model/weight_check.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
@@ -20,6 +23,7 @@ namespace {
 struct InfoOptions {
     std::string model;
     bool metadata = false;
+    bool check_weights = false;
 };
 
 // "blk.12.attn_q.weight" -> "blk.12"; other names are global tensors.
@@ -98,7 +102,20 @@ void print_model(const ModelConfig& c, const Tokenizer& tok, const std::vector<G
                 params ? 8.0 * static_cast<double>(bytes) / static_cast<double>(params) : 0.0);
 }
 
-int run_info(const InfoOptions& o) {
+// Scans every weight for NaN and Inf; an error names the first one found.
+void check_weights(const std::string& path) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto model = Model::load(path);
+    const auto bad = find_non_finite_weight(model->tensors());
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (bad)
+        fail(path + ": tensor '" + bad->tensor + "' holds " + (std::isnan(bad->value) ? "NaN" : "an infinity") +
+             " at element " + std::to_string(bad->index) + ": the model cannot compute finite results");
+    std::printf("\nweights:        all finite (%s scanned in %.0f ms)\n",
+                format_bytes(static_cast<double>(model->weight_bytes())).c_str(), ms);
+}
+
+void print_info(const InfoOptions& o) {
     if (is_hf_checkpoint(o.model)) {
         // A HuggingFace folder: what the loader makes of it (tensors under GGUF names).
         const auto model = Model::load(o.model);
@@ -106,7 +123,7 @@ int run_info(const InfoOptions& o) {
         std::printf("format:         HuggingFace checkpoint (safetensors), %zu tensors, %s\n",
                     model->tensors().tensors().size(), format_bytes(static_cast<double>(model->weight_bytes())).c_str());
         print_model(model->config(), model->tokenizer(), model->tensors().tensors(), !model->config().tied_output, nullptr);
-        return 0;
+        return;
     }
     const GgufFile f = GgufFile::open(o.model);
     std::printf("file:           %s\n", f.path().c_str());
@@ -119,6 +136,11 @@ int run_info(const InfoOptions& o) {
         std::printf("\nmetadata:\n");
         for (const auto& [key, value] : f.metadata()) std::printf("  %-44s %s\n", key.c_str(), value.to_display().c_str());
     });
+}
+
+int run_info(const InfoOptions& o) {
+    print_info(o);
+    if (o.check_weights) check_weights(o.model);
     return 0;
 }
 
@@ -129,6 +151,7 @@ Command add_info(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("info", "Show a model's architecture, tokenizer and tensors");
     sub->add_option("-m,--model", o->model, "Model: a GGUF file or a HuggingFace folder")->required();
     sub->add_flag("--metadata", o->metadata, "Also list every metadata key");
+    sub->add_flag("--check-weights", o->check_weights, "Scan every weight for NaN and Inf (reads the whole file)");
     return [o] { return run_info(*o); };
 }
 

@@ -17,6 +17,7 @@
 #include "tokenizer/chat_template.h"
 #include "tokenizer/reasoning.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace pareto::cli {
 namespace {
@@ -33,6 +34,8 @@ struct RunOptions {
     std::string system;
     std::string chat_template;  // a family name or a Jinja file; default: the model's
     bool hide_reasoning = false;
+    int64_t repeat = 1;     // generations from the same prompt in one process
+    double loop_s = 0;      // > 0: generate again until this many seconds have passed
 };
 
 void print_stats(const GenerateStats& st, double load_ms, const Model& model, Session& session, uint64_t seed) {
@@ -135,11 +138,13 @@ int run_chat(RunOptions o) {
         std::string user;
         if (!interactive) {
             if (!first) break;
+            require_utf8(o.prompt, "the prompt");
             user = o.prompt;
         } else {
             if (prompt_user) std::fputs("> ", stderr);
             if (!std::getline(std::cin, line)) break;
             if (line.empty()) continue;
+            require_utf8(line, "the message");
             user = line;
         }
         messages.push_back({"user", user});
@@ -186,8 +191,10 @@ int run_chat(RunOptions o) {
 }
 
 int run_run(RunOptions o) {
+    if (o.chat && (o.repeat != 1 || o.loop_s > 0)) fail("--repeat and --loop do not apply to --chat");
     if (o.chat) return run_chat(std::move(o));
     if (o.prompt.empty()) fail("give a prompt with -p (or use --chat, which reads turns from stdin)");
+    require_utf8(o.prompt, "the prompt");
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     const auto model = Model::load(o.model);
@@ -202,25 +209,40 @@ int run_run(RunOptions o) {
     topt.add_bos = tok.add_bos_default();
     const auto prompt = tok.encode(o.prompt, topt);
     if (prompt.empty()) fail("the prompt is empty: give some text with -p");
+    require_prompt_fits(prompt.size(), session.n_ctx());
 
     // A run is reproducible from its log: the seed used is always printed.
     o.sampler.seed = o.seed ? *o.seed : std::random_device{}();
 
-    std::fputs(tok.decode(prompt).c_str(), stdout);
-    std::fflush(stdout);
-    GenerateParams gp = generate_default_params();
-    gp.n_predict = o.n_predict;
-    gp.sampler = o.sampler;
-    const GenerateStats st = generate(session, prompt, gp, [&](TokenId id) {
-        const std::string piece = tok.token_to_piece(id);
-        std::fwrite(piece.data(), 1, piece.size(), stdout);
+    // --repeat / --loop: one long-lived process generating again and again (the soak
+    // test watches its memory); each generation starts from an empty cache.
+    const auto loop_end = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.loop_s));
+    int64_t n_runs = 0, n_tokens = 0;
+    for (int64_t i = 0;; ++i) {
+        if (o.loop_s > 0 ? Clock::now() >= loop_end && i > 0 : i >= o.repeat) break;
+        session.clear();
+        std::fputs(tok.decode(prompt).c_str(), stdout);
         std::fflush(stdout);
-        return true;
-    });
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-
-    print_stats(st, load_ms, *model, session, o.sampler.seed);
+        GenerateParams gp = generate_default_params();
+        gp.n_predict = o.n_predict;
+        gp.sampler = o.sampler;
+        if (i > 0) gp.sampler.seed = o.sampler.seed + static_cast<uint64_t>(i);
+        const GenerateStats st = generate(session, prompt, gp, [&](TokenId id) {
+            const std::string piece = tok.token_to_piece(id);
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
+            std::fflush(stdout);
+            return true;
+        });
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+        // A loop prints its first generation's numbers and a total, not every one.
+        if (i == 0) print_stats(st, load_ms, *model, session, gp.sampler.seed);
+        n_runs = i + 1;
+        n_tokens += st.n_generated;
+    }
+    if (n_runs > 1)
+        std::fprintf(stderr, "repeat:  %lld generations, %lld tokens in %.1f s\n", static_cast<long long>(n_runs),
+                     static_cast<long long>(n_tokens), std::chrono::duration<double>(Clock::now() - t0).count());
     return 0;
 }
 
@@ -246,6 +268,11 @@ Command add_run(CLI::App& app) {
     sub->add_option("--chat-template", o->chat_template,
                     "Chat: a template family (" + ChatTemplate::known_names() + ") or a Jinja file, instead of the model's");
     sub->add_flag("--hide-reasoning", o->hide_reasoning, "Chat: do not print <think> reasoning");
+    sub->add_option("--repeat", o->repeat, "Generate this many times from the prompt in one process (seed + i)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+        ->capture_default_str();
+    sub->add_option("--loop", o->loop_s, "Generate again and again for this many seconds (a soak test)")
+        ->check(CLI::PositiveNumber);
     return [o] { return run_run(*o); };
 }
 

@@ -23,6 +23,7 @@ Command add_trace(CLI::App& app);
 Command add_convert(CLI::App& app);
 
 // Shared helpers.
+// A text file's contents; throws naming the file when it cannot be read or is not UTF-8.
 std::string read_file_text(const std::string& path);
 std::string format_bytes(double bytes);
 // "PPL = X +/- Y": the line scripts read from `perplexity` and `eval`.

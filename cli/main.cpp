@@ -1,16 +1,23 @@
 // pareto-cli: Pareto's engine, headless — for boards, scripts and CI.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
 
 #include "cli/commands.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"pareto-cli: load, run, measure and compress small language models"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "pareto-cli 0.1.0");
+    // Every session is refused before allocation when it would not fit (model/session.h);
+    // this overrides the budget for one command, as PARETO_MEMORY_LIMIT does.
+    std::string memory_limit;
+    app.add_option("--memory-limit", memory_limit,
+                   "Memory a model may take: bytes, 512M, 2G, or 'off' (default: MemAvailable; env PARETO_MEMORY_LIMIT)");
 
     std::map<CLI::App*, pareto::cli::Command> commands;
     auto reg = [&](pareto::cli::Command (*add)(CLI::App&)) {
@@ -37,6 +44,10 @@ int main(int argc, char** argv) {
         return app.exit(e);
     }
     try {
+        if (!memory_limit.empty()) {
+            pareto::parse_memory_limit(memory_limit);  // a bad value is an error here, not later
+            ::setenv("PARETO_MEMORY_LIMIT", memory_limit.c_str(), 1);
+        }
         for (auto& [sub, run] : commands)
             if (sub->parsed()) return run();
     } catch (const pareto::Error& e) {

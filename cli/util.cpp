@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace pareto::cli {
 
@@ -15,7 +16,9 @@ std::string read_file_text(const std::string& path) {
     std::ostringstream ss;
     ss << in.rdbuf();
     if (in.bad()) fail(path + ": read error");
-    return ss.str();
+    std::string text = ss.str();
+    require_utf8(text, path);
+    return text;
 }
 
 std::string format_bytes(double bytes) {

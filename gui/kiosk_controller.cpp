@@ -279,6 +279,7 @@ void KioskController::recover(const QString& what) {
     ++errors_;
     ++consecutive_errors_;
     emit errorsChanged();
+    emit recovered(errors_, what);
     const int shift = std::min(consecutive_errors_ - 1, 8);
     wait(std::min(kMaxWaitMs, retry_ms_ << shift), Recovering, what);
 }

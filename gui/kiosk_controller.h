@@ -114,6 +114,7 @@ signals:
     void presetsChanged();
     void presetChanged();
     void pointsChanged();
+    void recovered(int errors, const QString& what);  // an error the loop moved past
 
 private:
     void setState(State s, const QString& message = {});

@@ -148,7 +148,16 @@ int main(int argc, char** argv) {
         if (!options.page.isEmpty()) workbench.setPage(options.page);  // openModel shows the Model page
     }
     if (options.kiosk) {
-        workbench.kiosk()->start(options.model);
+        // Unattended: what the loop does also goes to the log (the journal, a soak test).
+        KioskController* kiosk = workbench.kiosk();
+        QObject::connect(kiosk, &KioskController::recovered, kiosk, [](int errors, const QString& what) {
+            std::fprintf(stderr, "pareto kiosk: error %d: %s\n", errors, qPrintable(what));
+        });
+        QObject::connect(kiosk, &KioskController::cycleFinished, kiosk, [kiosk](int cycles) {
+            if (cycles == 1 || cycles % 100 == 0)
+                std::fprintf(stderr, "pareto kiosk: %d cycles, %d errors\n", cycles, kiosk->errors());
+        });
+        kiosk->start(options.model);
         if (!headless && !options.windowed) window->showFullScreen();
     }
     if (!options.traces.isEmpty() && !headless && !options.kiosk) {

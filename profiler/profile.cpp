@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/machine.h"
 #include "util/memory.h"
+#include "util/utf8.h"
 
 namespace pareto::prof {
 namespace {
@@ -96,6 +97,9 @@ RunConfig describe_model_and_machine(const Model& model, bool hash_model) {
 
 Run profile_generation(const Model& model, const ProfileParams& params) {
     const Tokenizer& tok = model.tokenizer();
+    // Only the BOS token is not a prompt either: nothing the user gave would be profiled.
+    if (params.prompt.empty()) fail("the prompt is empty: there is nothing to profile");
+    require_utf8(params.prompt, "the prompt");
     TokenizeOptions topt;
     topt.add_bos = tok.add_bos_default();
     const std::vector<TokenId> prompt = tok.encode(params.prompt, topt);
@@ -106,6 +110,7 @@ Run profile_generation(const Model& model, const ProfileParams& params) {
     sp.n_threads = params.n_threads;
     sp.n_batch = params.n_batch;
     sp.n_ctx = params.n_ctx > 0 ? params.n_ctx : std::max<int64_t>(16, static_cast<int64_t>(prompt.size()) + n_predict);
+    require_prompt_fits(prompt.size(), sp.n_ctx);
     Session session(model, sp);
 
     Run run;

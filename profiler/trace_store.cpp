@@ -27,8 +27,13 @@ std::recursive_mutex& hdf5_mutex() {
 }
 
 // HDF5 prints its error stack to stderr by default; Pareto reports errors itself.
+// HDF5 also closes what is still open at exit; a file whose close failed (a write
+// error on a full disk) stays registered half-closed, and that exit-time close
+// crashed (SIGSEGV in H5F__close_cb). Every trace is closed by its owner before
+// then, so the exit-time pass is skipped (H5dont_atexit: before HDF5 initialises).
 void silence_hdf5() {
     static const bool once = [] {
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
         return true;
     }();

@@ -20,9 +20,17 @@ double GenerateStats::decode_tokens_per_s() const {
     return decode_ms > 0 ? evals * 1000.0 / decode_ms : 0;
 }
 
+void require_prompt_fits(size_t n_prompt, int64_t n_ctx, int64_t n_past) {
+    if (static_cast<int64_t>(n_prompt) + n_past <= n_ctx) return;
+    std::string held = n_past > 0 ? " on top of the " + std::to_string(n_past) + " tokens held" : "";
+    fail("the prompt is " + std::to_string(n_prompt) + " tokens, longer than the context of " + std::to_string(n_ctx) +
+         held + ": shorten it or raise the context length (-c)");
+}
+
 GenerateStats generate(Session& session, std::span<const TokenId> prompt, const GenerateParams& params,
                        const TokenCallback& on_token) {
     if (prompt.empty()) fail("the prompt is empty: there is nothing to continue");
+    require_prompt_fits(prompt.size(), session.n_ctx(), session.n_past());
     GenerateStats st;
     st.n_prompt = static_cast<int64_t>(prompt.size());
     const Tokenizer& tok = session.model().tokenizer();

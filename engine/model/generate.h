@@ -37,6 +37,10 @@ struct GenerateStats {
 // returning false stops the generation.
 using TokenCallback = std::function<bool(TokenId)>;
 
+// Throws a clear error when a prompt of n_prompt tokens does not fit a context of
+// n_ctx (on top of n_past tokens already held): before any work, with the numbers.
+void require_prompt_fits(size_t n_prompt, int64_t n_ctx, int64_t n_past = 0);
+
 // Evaluates `prompt` after whatever the session already holds, then generates.
 GenerateStats generate(Session& session, std::span<const TokenId> prompt, const GenerateParams& params,
                        const TokenCallback& on_token);

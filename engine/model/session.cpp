@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "util/error.h"
+#include "util/memory.h"
 
 namespace pareto {
 namespace {
@@ -41,6 +43,24 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
     return f;
 }
 
+void require_memory(const Model& model, const SessionParams& params) {
+    const MemoryBudget budget = memory_budget();
+    if (budget.bytes == 0) return;
+    const SessionFootprint f = session_footprint(model.config(), params);
+    const size_t weights = model.weight_bytes();
+    const size_t need = weights + f.kv_cache_bytes + f.scratch_bytes;
+    if (need <= budget.bytes) return;
+    constexpr double kMiB = 1024.0 * 1024.0;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "not enough memory for %s with a context of %lld: it needs %.1f MiB (weights %.1f + KV cache %.1f + "
+                  "scratch %.1f) and %.1f MiB are available (%s); use a shorter context (-c), a smaller model, or "
+                  "set PARETO_MEMORY_LIMIT=off to try anyway",
+                  model.path().c_str(), static_cast<long long>(f.n_ctx), need / kMiB, weights / kMiB,
+                  f.kv_cache_bytes / kMiB, f.scratch_bytes / kMiB, budget.bytes / kMiB, budget.source.c_str());
+    fail(buf);
+}
+
 Session::Session(const Model& model, SessionParams params)
     : model_(model), cfg_(model.config()) {
     n_ctx_ = resolved_n_ctx(cfg_, params);
@@ -48,6 +68,7 @@ Session::Session(const Model& model, SessionParams params)
     n_batch_ = std::clamp<int64_t>(params.n_batch, 1, n_ctx_);
     if (params.n_threads < 0 || params.n_threads > 1024)
         fail("thread count " + std::to_string(params.n_threads) + " is out of range");
+    require_memory(model, params);
     pool_ = std::make_unique<ThreadPool>(params.n_threads);
 
     const auto kv = static_cast<size_t>(cfg_.n_layer * n_ctx_ * cfg_.kv_dim());
@@ -152,6 +173,15 @@ void Session::eval(std::span<const TokenId> tokens, bool all_logits) {
         if (observer_) observer_->eval_begin(ev);
         forward_batch(tokens.data() + i, len, out, all_logits);
         if (observer_) observer_->eval_end(ev);
+    }
+    // NaN or Inf weights (or an overflow) poison every later number: stop here rather
+    // than sample from them or write them into a perplexity or a trace.
+    const size_t bad = first_non_finite(logits_.data(), static_cast<size_t>(n_logits_ * cfg_.n_vocab));
+    if (bad != kAllFinite) {
+        const int64_t pos = n_past_ - n + (all_logits ? static_cast<int64_t>(bad) / cfg_.n_vocab : n - 1);
+        fail("the model computed NaN or infinite logits at position " + std::to_string(pos) + " (" + model_.path() +
+             "): its weights may hold NaN or Inf values (pareto-cli info --check-weights finds them) or its "
+             "activations overflowed");
     }
 }
 

@@ -32,6 +32,11 @@ struct SessionFootprint {
 };
 SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& params);
 
+// Refuses, before anything is allocated, a session whose weights + KV cache + scratch
+// exceed memory_budget() (util/memory.h): the error gives the numbers. Every Session
+// checks this first.
+void require_memory(const Model& model, const SessionParams& params);
+
 class Session {
 public:
     explicit Session(const Model& model, SessionParams params = session_default_params());

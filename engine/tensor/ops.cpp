@@ -88,4 +88,25 @@ void softmax_inplace(float* x, int64_t n) {
     f.scale(1.0f / sum, x, n);
 }
 
+size_t first_non_finite(const float* x, size_t n) {
+    constexpr size_t kChunk = 4096;
+    for (size_t i = 0; i < n; i += kChunk) {
+        // A branch-free pass per chunk (it vectorises); the exact index only when it hits.
+        const size_t len = std::min(kChunk, n - i);
+        uint32_t any = 0;
+        for (size_t j = 0; j < len; ++j) {
+            uint32_t bits;
+            std::memcpy(&bits, x + i + j, sizeof bits);
+            any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+        }
+        if (!any) continue;
+        for (size_t j = 0; j < len; ++j) {
+            uint32_t bits;
+            std::memcpy(&bits, x + i + j, sizeof bits);
+            if ((bits & 0x7f800000u) == 0x7f800000u) return i + j;
+        }
+    }
+    return kAllFinite;
+}
+
 }  // namespace pareto

@@ -62,4 +62,9 @@ void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, i
 void rmsnorm(const float* x, const float* weight, float* out, int64_t n, float eps);
 void softmax_inplace(float* x, int64_t n);
 
+// Index of the first NaN or infinity among n floats, or kAllFinite. Tests the
+// exponent bits, so it holds under any floating-point compiler flags.
+inline constexpr size_t kAllFinite = ~size_t{0};
+size_t first_non_finite(const float* x, size_t n);
+
 }  // namespace pareto

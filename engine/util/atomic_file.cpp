@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
@@ -13,9 +15,32 @@
 namespace pareto {
 namespace {
 std::string errno_text(int err) { return std::strerror(err); }
+
+// A writer killed before commit() (SIGKILL, power loss) leaves PATH.tmp.PID.*: the
+// next writer of PATH removes those whose process is gone, so a loop of killed
+// exports does not fill the disk. A live PID (maybe reused) keeps its file.
+void remove_stale_temporaries(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path target(path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    const std::string prefix = target.filename().string() + ".tmp.";
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const size_t dot = rest.find('.');
+        if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
+        const long pid = std::strtol(rest.c_str(), nullptr, 10);
+        if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+        std::error_code rm;
+        fs::remove(it->path(), rm);
+    }
+}
 }  // namespace
 
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
+    remove_stale_temporaries(path);
     static std::atomic<uint64_t> counter{0};
     const auto now = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     // O_EXCL makes the name ours; retry the rare collision with a stale file.

@@ -100,6 +100,32 @@ size_t last_level_cache_bytes() {
 
 size_t available_memory_bytes() { return proc_kib_field("/proc/meminfo", "MemAvailable"); }
 
+size_t parse_memory_limit(const std::string& text) {
+    if (text == "off" || text == "OFF") return 0;
+    size_t used = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    const std::string suffix = used > 0 ? text.substr(used) : "";
+    int shift = -1;
+    if (suffix.empty()) shift = 0;
+    else if (suffix == "K" || suffix == "k" || suffix == "KiB") shift = 10;
+    else if (suffix == "M" || suffix == "MiB") shift = 20;
+    else if (suffix == "G" || suffix == "GiB") shift = 30;
+    if (used == 0 || shift < 0 || text[0] == '-' || v > (~0ull >> shift))
+        fail("PARETO_MEMORY_LIMIT: expected bytes, a size such as 512M or 2G, or 'off', got '" + text + "'");
+    return static_cast<size_t>(v << shift);
+}
+
+MemoryBudget memory_budget() {
+    if (const char* env = std::getenv("PARETO_MEMORY_LIMIT"); env && *env)
+        return {parse_memory_limit(env), "PARETO_MEMORY_LIMIT"};
+    return {available_memory_bytes(), "MemAvailable"};
+}
+
 BandwidthResult measure_read_bandwidth(ThreadPool& pool, BandwidthParams params) {
     constexpr size_t kMiB = size_t{1} << 20;
     size_t bytes = params.buffer_bytes;

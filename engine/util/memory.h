@@ -4,6 +4,7 @@
 // bounds decode speed, since every generated token reads every weight once.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace pareto {
 
@@ -20,6 +21,17 @@ size_t peak_rss_bytes();
 size_t last_level_cache_bytes();
 // MemAvailable from /proc/meminfo; 0 when unknown.
 size_t available_memory_bytes();
+
+// The memory a model and its session may take, checked before they are allocated:
+// PARETO_MEMORY_LIMIT when set (bytes, or with a K, M or G suffix: binary units;
+// "off" or 0 turns the check off), else MemAvailable. `bytes` 0: no check.
+struct MemoryBudget {
+    size_t bytes = 0;
+    std::string source;  // "MemAvailable" or "PARETO_MEMORY_LIMIT"
+};
+MemoryBudget memory_budget();
+// Parses a PARETO_MEMORY_LIMIT value; throws pareto::Error naming a bad one.
+size_t parse_memory_limit(const std::string& text);
 
 struct BandwidthParams {
     size_t buffer_bytes = 0;  // 0: 4 x the last-level cache, at least 1 GiB, at most 2 GiB

@@ -1,5 +1,9 @@
 #include "util/utf8.h"
 
+#include <cstdio>
+
+#include "util/error.h"
+
 namespace pareto {
 
 size_t utf8_sequence_length(unsigned char lead) {
@@ -71,17 +75,27 @@ std::string utf8_encode(char32_t cp) {
     return s;
 }
 
-bool utf8_is_valid(std::string_view text) {
+bool utf8_is_valid(std::string_view text) { return utf8_first_invalid(text) == std::string_view::npos; }
+
+size_t utf8_first_invalid(std::string_view text) {
     size_t pos = 0;
     while (pos < text.size()) {
         const size_t start = pos;
         if (utf8_decode(text, pos) == kReplacementChar) {
             // U+FFFD itself is valid; a malformed sequence advances by exactly one byte
             // where a real U+FFFD advances by three.
-            if (pos - start != 3) return false;
+            if (pos - start != 3) return start;
         }
     }
-    return true;
+    return std::string_view::npos;
+}
+
+void require_utf8(std::string_view text, const std::string& what) {
+    const size_t bad = utf8_first_invalid(text);
+    if (bad == std::string_view::npos) return;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ": byte 0x%02X at offset %zu", static_cast<unsigned char>(text[bad]), bad);
+    fail(what + " is not valid UTF-8" + buf);
 }
 
 }  // namespace pareto

@@ -26,5 +26,10 @@ std::string utf8_encode(char32_t cp);
 
 // True when every byte belongs to a well-formed sequence.
 bool utf8_is_valid(std::string_view text);
+// Offset of the first byte that is not part of a well-formed sequence, or npos.
+size_t utf8_first_invalid(std::string_view text);
+// Throws pareto::Error "WHAT is not valid UTF-8: byte 0xNN at offset N" (prompts and
+// text files: a tokenizer would turn stray bytes into noise, not text).
+void require_utf8(std::string_view text, const std::string& what);
 
 }  // namespace pareto
