@@ -47,9 +47,9 @@ rm -rf "$seeds"
 "$build/bin/make_seeds" "$seeds"
 
 # Leaks are findings too (detect_leaks); a report of any sanitizer ends the run.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:suppressions=$root/tests/sanitizers/asan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# Third-party leaks only (libhdf5 on damaged files): see the file.
+# Third-party reports only (libhdf5 on damaged files): see the files.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/sanitizers/lsan.supp}
 # One input running longer than this is a hang. Generous: on a loaded 2-core machine
 # a slow HDF5 input can take seconds.
