@@ -35,6 +35,9 @@ done
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
+# RelWithDebInfo has -g, for which ccache hashes the build folder unless told not to:
+# without this a checkout in another folder (CI) would miss the cache.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 if [[ ! -f "$build/build.ninja" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER=clang++ -DPARETO_SANITIZE=address,undefined -DPARETO_BUILD_FUZZERS=ON \
