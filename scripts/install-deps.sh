@@ -8,6 +8,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev libeigen3-dev
   libhdf5-dev python3-h5py python3-numpy
+  # Sanitizer builds and libFuzzer (scripts/fuzz.sh, scripts/test-sanitizers.sh).
+  clang clang-14 libclang-rt-14-dev
   # The workbench (gui/, qml/): Qt 6.4 with Qt Quick, Controls, Dialogs and Charts;
   # the QML modules it imports at run time; the offscreen and X11 platform plugins;
   # Xvfb for running it on a machine without a display.

@@ -9,6 +9,9 @@
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
 
 namespace pareto {
 namespace {
@@ -16,13 +19,20 @@ namespace {
 constexpr SimdLevel kAllLevels[] = {SimdLevel::Scalar, SimdLevel::AVX2, SimdLevel::AVX512,
                                     SimdLevel::AVX512_VNNI, SimdLevel::NEON};
 
+#if defined(__x86_64__) || defined(_M_X64)
+// CPUID directly: clang before 16 has no "f16c" for __builtin_cpu_supports.
+bool cpu_has_f16c() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
+
 bool cpu_has(SimdLevel level) {
     switch (level) {
         case SimdLevel::Scalar: return true;
 #if defined(__x86_64__) || defined(_M_X64)
         case SimdLevel::AVX2:
-            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                   __builtin_cpu_supports("f16c");
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
         case SimdLevel::AVX512:
             return cpu_has(SimdLevel::AVX2) && __builtin_cpu_supports("avx512f") &&
                    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&

@@ -14,6 +14,14 @@ std::string find_data(const std::string& relative);
 bool running_in_ci();
 std::string read_text_file(const std::string& path);
 
+// Time bounds in tests are multiplied by this: sanitizer builds (PARETO_SANITIZE)
+// run 5-20x slower, which is no regression.
+#ifdef PARETO_SANITIZE_BUILD
+inline constexpr double kTimingSlack = 20.0;
+#else
+inline constexpr double kTimingSlack = 1.0;
+#endif
+
 }  // namespace pareto::test
 
 // Declares `var` as the full path of a fixture; skips (or fails in CI) when absent.
