@@ -20,10 +20,15 @@ constexpr SimdLevel kAllLevels[] = {SimdLevel::Scalar, SimdLevel::AVX2, SimdLeve
                                     SimdLevel::AVX512_VNNI, SimdLevel::NEON};
 
 #if defined(__x86_64__) || defined(_M_X64)
-// CPUID directly: clang before 16 has no "f16c" for __builtin_cpu_supports.
+// CPUID directly: clang before 16 has no "f16c" for __builtin_cpu_supports. Asked
+// once: in a virtual machine CPUID traps to the hypervisor, and kernels() is on
+// every op's path (uncached, it made decode about 90x slower).
 bool cpu_has_f16c() {
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+    static const bool has = [] {
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+    }();
+    return has;
 }
 #endif
 
