@@ -177,18 +177,22 @@ TEST(Profile, GenerationRecordsEveryOpAndToken) {
     EXPECT_DOUBLE_EQ(cmp.total.delta_ms(), 0);
 }
 
-// An empty text is a BOS-only prompt for a model that adds BOS: unconditional
-// generation, as llama.cpp does it.
-TEST(Profile, EmptyTextProfilesFromBos) {
+// An empty prompt is refused with a message, not profiled as a BOS-only run: a run
+// of nothing but the start token measures no prompt the user gave (issue #9's empty
+// inputs; tests/cli/test_cli_hostile.sh checks the CLI's message).
+TEST(Profile, EmptyPromptIsRefused) {
     PARETO_REQUIRE_DATA(path, "models/stories260K.gguf");
     const auto model = Model::load(path);
     ProfileParams pp = profile_default_params();
     pp.prompt = "";
     pp.hash_model = false;
     pp.generate.n_predict = 2;
-    const prof::Run run = profile_generation(*model, pp);
-    EXPECT_EQ(run.config.n_prompt, 1);
-    EXPECT_EQ(run.tokens.size(), 2u);
+    try {
+        profile_generation(*model, pp);
+        ADD_FAILURE() << "an empty prompt was profiled";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("the prompt is empty"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace
