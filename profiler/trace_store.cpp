@@ -3,16 +3,21 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
+#include "profiler/isolated_call.h"
 #include "util/error.h"
 
 namespace pareto::prof {
@@ -25,6 +30,23 @@ std::recursive_mutex& hdf5_mutex() {
     static std::recursive_mutex m;
     return m;
 }
+
+// True in the child that checks a trace (TraceFile::open). It was forked with the
+// mutex held by the parent's thread; the child's thread has another id, so locking
+// the recursive mutex again would wait forever. The child has one thread: no lock.
+bool g_isolated_child = false;
+
+class Hdf5Lock {
+public:
+    Hdf5Lock() {
+        if (!g_isolated_child) hdf5_mutex().lock();
+    }
+    ~Hdf5Lock() {
+        if (!g_isolated_child) hdf5_mutex().unlock();
+    }
+    Hdf5Lock(const Hdf5Lock&) = delete;
+    Hdf5Lock& operator=(const Hdf5Lock&) = delete;
+};
 
 // HDF5 prints its error stack to stderr by default; Pareto reports errors itself.
 // HDF5 also closes what is still open at exit; a file whose close failed (a write
@@ -576,14 +598,180 @@ void check_appendable(const std::string& path, const std::string& name) {
         fail(path + " already has a run named '" + name + "' (choose another name)");
 }
 
+// ---- isolation -----------------------------------------------------------------
+
+// What makes a file "the same file" for the verdict cache. ctime cannot be set by
+// users (mtime can: touch -d), so a file rewritten in place is always seen as new.
+struct FileIdentity {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+    auto tie() const { return std::tie(dev, ino, size, mtime_ns, ctime_ns); }
+    bool operator==(const FileIdentity& o) const { return tie() == o.tie(); }
+    bool operator<(const FileIdentity& o) const { return tie() < o.tie(); }
+};
+
+namespace {
+
+FileIdentity identity_from(const struct stat& st) {
+    FileIdentity id;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    id.size = st.st_size;
+    id.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    id.ctime_ns = int64_t(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+    return id;
+}
+
+// The identity of a regular file at `path`; none for anything else (missing,
+// directory, FIFO), whose error open_in_process gives without reading it.
+std::optional<FileIdentity> identity_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return identity_from(st);
+}
+
+// Thrown by open_in_process when the file it opened is not the one the child read.
+struct IdentityChanged {};
+
+// A checked file's verdict. A refusal names the path it was found under and is
+// only reused for that path, so its message stays true.
+struct Verdict {
+    bool ok = false;
+    std::string path;
+    std::string message;
+    std::optional<ChildOutcome> crash;  // set when the child crashed or hung
+};
+
+// Guarded by hdf5_mutex (TraceFile::open and append_run hold it).
+std::map<FileIdentity, Verdict>& verdicts() {
+    static std::map<FileIdentity, Verdict> m;
+    return m;
+}
+
+void remember(const FileIdentity& id, Verdict v) {
+    auto& m = verdicts();
+    if (m.size() >= 256) m.clear();  // a bound, not an LRU: re-checking is only slower
+    m[id] = std::move(v);
+}
+
+void (*g_child_hook)() = nullptr;
+std::chrono::milliseconds g_child_timeout{60'000};
+int g_checks = 0;
+
+bool isolation_enabled() {
+    const char* v = std::getenv("PARETO_TRACE_ISOLATION");
+    return !(v && std::string(v) == "0");
+}
+
+[[noreturn]] void throw_verdict(const Verdict& v) {
+    if (v.crash) throw ReaderCrashed(v.message, *v.crash);
+    fail(v.message);
+}
+
+// The message for a child that did not come back with an answer.
+std::string refusal(const std::string& path, const ChildOutcome& o) {
+    if (o.kind == ChildOutcome::Kind::TimedOut)
+        return path + ": the trace is damaged: reading it did not finish within " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(g_child_timeout).count()) +
+               " s (the HDF5 library hung on it); Pareto will not open it";
+    const std::string how = o.signal ? signal_name(o.signal) : "exit status " + std::to_string(o.exit_status);
+    if (crash_site(o.report, "libhdf5") == CrashSite::Other)
+        return path + ": reading the trace crashed Pareto's trace reader (" + how +
+               "); Pareto will not open it. This is a bug in Pareto: please report it with the file";
+    return path + ": the trace is damaged: reading it crashed the HDF5 library (" + how + "); Pareto will not open it";
+}
+
+}  // namespace
+
+namespace isolation_testing {
+void set_child_hook(void (*hook)()) {
+    const Hdf5Lock lock;
+    g_child_hook = hook;
+}
+void set_timeout(std::chrono::milliseconds t) {
+    const Hdf5Lock lock;
+    g_child_timeout = t;
+}
+int checks() {
+    const Hdf5Lock lock;
+    return g_checks;
+}
+void forget_verdicts() {
+    const Hdf5Lock lock;
+    verdicts().clear();
+}
+}  // namespace isolation_testing
+
 // ---- TraceFile ---------------------------------------------------------------
 
 TraceFile TraceFile::open(const std::string& path) {
-    std::lock_guard lock(hdf5_mutex());
+    const Hdf5Lock lock;
+    silence_hdf5();
+    if (!isolation_enabled()) return open_in_process(path, nullptr);
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        const std::optional<FileIdentity> id = identity_of(path);
+        if (!id) return open_in_process(path, nullptr);  // not a regular file: refused before HDF5 reads it
+        const auto known = verdicts().find(*id);
+        if (known != verdicts().end() && !known->second.ok && known->second.path == path) throw_verdict(known->second);
+        if (known == verdicts().end() || !known->second.ok) {
+            // The child reads what the parent would: the file, every run header and
+            // every run's tables. A damaged table is an error here too, for that run
+            // only, so the child passes over it and the rest of the file stays usable.
+            const auto read_everything = [&path] {
+                g_isolated_child = true;
+                if (g_child_hook) g_child_hook();
+                const TraceFile t = open_in_process(path, nullptr);
+                for (const RunHeader& h : t.runs()) {
+                    try {
+                        (void)t.read_run(h.config.name);
+                    } catch (const Error&) {
+                    }
+                }
+            };
+            ++g_checks;
+            ChildOutcome o;
+            try {
+                o = run_in_child(read_everything, g_child_timeout);
+            } catch (const Error& e) {
+                fail(path + ": cannot check the trace in a separate process: " + e.what());
+            }
+            if (identity_of(path) != id) {
+                if (attempt < kAttempts) continue;
+                fail(path + ": the file kept changing while it was being checked; try again when it is written");
+            }
+            Verdict v;
+            v.path = path;
+            switch (o.kind) {
+                case ChildOutcome::Kind::Ok: v.ok = true; break;
+                case ChildOutcome::Kind::Error: v.message = o.message; break;
+                case ChildOutcome::Kind::Crashed:
+                case ChildOutcome::Kind::TimedOut:
+                    v.message = refusal(path, o);
+                    v.crash = std::move(o);
+                    break;
+            }
+            remember(*id, v);
+            if (!v.ok) throw_verdict(v);
+        }
+        try {
+            return open_in_process(path, &*id);
+        } catch (const IdentityChanged&) {
+            if (attempt >= kAttempts)
+                fail(path + ": the file kept changing while it was being checked; try again when it is written");
+        }
+    }
+}
+
+TraceFile TraceFile::open_in_process(const std::string& path, const FileIdentity* expect) {
+    const Hdf5Lock lock;
     silence_hdf5();
     std::error_code ec;
     if (!fs::exists(path, ec)) fail(path + ": no such trace file");
     if (fs::is_directory(path, ec)) fail(path + ": is a directory, not a trace file");
+    if (!fs::is_regular_file(path, ec)) fail(path + ": not a regular file, not a trace file");
     const htri_t is_h5 = H5Fis_hdf5(path.c_str());
     H5Eclear2(H5E_DEFAULT);
     if (is_h5 <= 0) fail(path + ": not an HDF5 file (a Pareto trace is HDF5; was it truncated or replaced?)");
@@ -592,6 +780,16 @@ TraceFile TraceFile::open(const std::string& path) {
     TraceFile t;
     t.path_ = path;
     t.file_ = f;
+    if (expect) {
+        // The file the child checked must be the one open here (not replaced since).
+        void* handle = nullptr;
+        struct stat st {};
+        if (H5Fget_vfd_handle(f, H5P_DEFAULT, &handle) < 0 || !handle ||
+            ::fstat(*static_cast<int*>(handle), &st) != 0 || !(identity_from(st) == *expect)) {
+            H5Eclear2(H5E_DEFAULT);
+            throw IdentityChanged{};
+        }
+    }
     if (!has_attr(f, "format") || read_attr_string(f, "format", path) != kTraceFormatName)
         fail(path + ": an HDF5 file but not a Pareto trace (no format = \"pareto-trace\" attribute)");
     t.schema_version_ = read_attr_num<int32_t>(f, "schema_version", H5T_NATIVE_INT32, path);
@@ -609,7 +807,7 @@ TraceFile::TraceFile(TraceFile&& o) noexcept
 
 TraceFile& TraceFile::operator=(TraceFile&& o) noexcept {
     if (this != &o) {
-        std::lock_guard lock(hdf5_mutex());
+        const Hdf5Lock lock;
         if (file_ >= 0) H5Fclose(static_cast<hid_t>(file_));
         path_ = std::move(o.path_);
         file_ = o.file_;
@@ -621,13 +819,13 @@ TraceFile& TraceFile::operator=(TraceFile&& o) noexcept {
 
 TraceFile::~TraceFile() {
     if (file_ >= 0) {
-        std::lock_guard lock(hdf5_mutex());
+        const Hdf5Lock lock;
         H5Fclose(static_cast<hid_t>(file_));
     }
 }
 
 std::vector<RunHeader> TraceFile::runs() const {
-    std::lock_guard lock(hdf5_mutex());
+    const Hdf5Lock lock;
     const auto f = static_cast<hid_t>(file_);
     std::vector<RunHeader> out;
     for (const std::string& name : run_names(f, path_)) {
@@ -653,14 +851,14 @@ std::vector<RunHeader> TraceFile::runs() const {
 }
 
 bool TraceFile::has_run(const std::string& name) const {
-    std::lock_guard lock(hdf5_mutex());
+    const Hdf5Lock lock;
     for (const std::string& n : run_names(static_cast<hid_t>(file_), path_))
         if (n == name) return true;
     return false;
 }
 
 Run TraceFile::read_run(const std::string& name) const {
-    std::lock_guard lock(hdf5_mutex());
+    const Hdf5Lock lock;
     const auto f = static_cast<hid_t>(file_);
     if (!has_run(name)) {
         std::string known;
@@ -699,7 +897,7 @@ Run TraceFile::read_run(const std::string& name) const {
 // ---- appending ---------------------------------------------------------------
 
 std::string append_run(const std::string& path, const Run& run) {
-    std::lock_guard lock(hdf5_mutex());
+    const Hdf5Lock lock;
     silence_hdf5();
     if (path.empty()) fail("no trace file named");
     const fs::path target = fs::absolute(path);
@@ -753,6 +951,8 @@ std::string append_run(const std::string& path, const Run& run) {
         fsync_path(tmp.string());
         fs::rename(tmp, target);  // atomic: readers see the old file or the new one
         ::fsync(dir_lock.fd());
+        // Written by this process just now: opening it needs no check.
+        if (const auto id = identity_of(target.string())) remember(*id, Verdict{true, target.string(), {}, {}});
     } catch (const fs::filesystem_error& e) {
         fs::remove(tmp, ec);
         fail("cannot write trace " + path + ": " + e.code().message());
