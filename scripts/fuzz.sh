@@ -50,7 +50,7 @@ rm -rf "$seeds"
 "$build/bin/make_seeds" "$seeds"
 
 # Leaks are findings too (detect_leaks); a report of any sanitizer ends the run.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:suppressions=$root/tests/sanitizers/asan.supp}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Third-party reports only (libhdf5 on damaged files): see the files.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/sanitizers/lsan.supp}

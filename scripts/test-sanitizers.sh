@@ -23,10 +23,10 @@ if [[ ! -f "$build/build.ninja" ]]; then
     -DCMAKE_CXX_COMPILER=clang++ -DPARETO_SANITIZE=address,undefined -DPARETO_BUILD_FUZZERS=ON \
     -DPARETO_BUILD_GUI=OFF -DPARETO_BUILD_BENCHMARKS=OFF
 fi
-cmake --build "$build" -j "$jobs" --target "${parser_tests[@]}" fuzz_trace
+cmake --build "$build" -j "$jobs" --target "${parser_tests[@]}"
 echo "sanitizers: parser tests built after $(( $(date +%s) - start )) s"
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:suppressions=$root/tests/sanitizers/asan.supp}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/sanitizers/lsan.supp}
 for t in "${parser_tests[@]}"; do
@@ -35,9 +35,7 @@ for t in "${parser_tests[@]}"; do
 done
 echo "sanitizers: parser tests passed after $(( $(date +%s) - start )) s"
 
-# fuzz_trace finds a crash inside libhdf5 within minutes (docs/reliability.md, "Open
-# findings"): until that is mitigated CI only replays its seeds under ASan, so the
-# stage does not fail at random.
-"$root/scripts/fuzz.sh" --time "$seconds" --jobs "$jobs" gguf safetensors tokenizer_json vocab_merges plan chat_template
-"$build/bin/fuzz_trace" -runs=0 "$build/fuzz-seeds/trace"
+# fuzz_trace included: libhdf5's crashes on damaged files end a child process and are
+# refused (docs/reliability.md, "Process isolation of the trace reader").
+"$root/scripts/fuzz.sh" --time "$seconds" --jobs "$jobs"
 echo "sanitizers: stage done in $(( $(date +%s) - start )) s"

@@ -2,7 +2,7 @@
 # Hostile and hard inputs through run, profile, perplexity and eval: empty and invalid
 # UTF-8 prompts and texts, prompts longer than the context, NaN weights, a memory
 # budget too small for the model, a trace on a full disk or in a read-only directory,
-# and two processes appending to one trace. Each is a clear error (or works), and no
+# a damaged trace that crashes libhdf5, and two processes appending to one trace. Each is a clear error (or works), and no
 # earlier run in a trace is lost.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 model=$data/models/stories260K.gguf
@@ -95,6 +95,18 @@ else
   check "read-only directory: the trace is as it was" test "$(sha256sum <"$tmp/ro/t.h5")" == "$sum"
   chmod 755 "$tmp/ro"
 fi
+
+# a damaged trace that crashes libhdf5 (read in a child process first): exit 1 with
+# the message, no signal, no core file; profiling into it leaves it as it was
+crash=$here/../fuzz/regressions/trace/trace-hdf5-global-heap-table.h5
+( cli_abs=$(readlink -f "$cli"); cd "$tmp" && exec "$cli_abs" trace list "$crash" ) >"$tmp/c.out" 2>"$tmp/c.err"; rc=$?
+check "damaged trace: trace list exits 1, not by a signal" test $rc -eq 1
+check "damaged trace: the message" contains "$tmp/c.err" "$crash: the trace is damaged: reading it crashed the HDF5 library (SIGSEGV); Pareto will not open it"
+check "damaged trace: no core file" test -z "$(ls "$tmp" | grep '^core')"
+cp "$crash" "$tmp/crash.h5"
+sum=$(sha256sum <"$tmp/crash.h5")
+expect_error "damaged trace: profile refuses to append" "crashed the HDF5 library" profile -m "$model" -p "Once upon a time" -n 4 -t 1 --trace "$tmp/crash.h5"
+check "damaged trace: left as it was" test "$(sha256sum <"$tmp/crash.h5")" == "$sum"
 
 # two processes appending to one trace at once, three times: every run is stored
 shared=$tmp/shared.h5
