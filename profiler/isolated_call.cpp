@@ -36,6 +36,7 @@ constexpr size_t kMaxCapture = 64 << 10;
 constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitOrphan = 125;
+constexpr std::chrono::seconds kAbortGrace{2};
 
 void write_all(int fd, std::string_view s) {
     while (!s.empty()) {
@@ -205,7 +206,7 @@ ChildOutcome run_in_child(const std::function<void()>& work, std::chrono::millis
     const int pidfd = open_pidfd(pid);
 
     using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + timeout;
+    auto deadline = Clock::now() + timeout;
     int status = 0;
     bool timed_out = false, reaped = false;
     for (;;) {
@@ -215,11 +216,18 @@ ChildOutcome run_in_child(const std::function<void()>& work, std::chrono::millis
             break;
         }
         const auto now = Clock::now();
-        if (now >= deadline) {
+        if (now >= deadline && timed_out) {
             ::kill(pid, SIGKILL);
             reaped = wait_for(pid, &status, 0) == pid;
-            timed_out = true;
             break;
+        }
+        if (now >= deadline) {
+            // SIGABRT first: the child's handler writes where it hung. Then a grace
+            // period for that, then SIGKILL.
+            ::kill(pid, SIGABRT);
+            timed_out = true;
+            deadline = now + kAbortGrace;
+            continue;
         }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
         pollfd fds[3];

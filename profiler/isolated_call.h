@@ -15,7 +15,8 @@ struct ChildOutcome {
         Ok,        // work() returned
         Error,     // work() threw a pareto::Error; `message` is its text
         Crashed,   // killed by a signal, or exited without reporting an outcome
-        TimedOut,  // still running at the deadline; killed and reaped
+        TimedOut,  // still running at the deadline: sent SIGABRT (its handler writes a
+                   // backtrace of where it was to `report`), SIGKILL 2 s later; reaped
     };
     Kind kind = Kind::Ok;
     std::string message;
@@ -28,7 +29,7 @@ struct ChildOutcome {
 
 // Forks; the child runs `work` and _exits (no atexit handlers, no stdio flush, no
 // destructors of the parent's objects). The parent waits at most `timeout`, then
-// SIGKILLs the child; the child is always reaped. The caller must hold whatever lock
+// stops the child (SIGABRT, then SIGKILL); the child is always reaped. The caller must hold whatever lock
 // keeps the state `work` uses consistent, since fork copies it as it is; the child
 // has one thread and must not take locks held by the parent's threads.
 ChildOutcome run_in_child(const std::function<void()>& work, std::chrono::milliseconds timeout);

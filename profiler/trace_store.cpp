@@ -672,12 +672,19 @@ bool isolation_enabled() {
 
 // The message for a child that did not come back with an answer.
 std::string refusal(const std::string& path, const ChildOutcome& o) {
-    if (o.kind == ChildOutcome::Kind::TimedOut)
-        return path + ": the trace is damaged: reading it did not finish within " +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(g_child_timeout).count()) +
-               " s (the HDF5 library hung on it); Pareto will not open it";
+    const bool ours = crash_site(o.report, "libhdf5") == CrashSite::Other;
+    if (o.kind == ChildOutcome::Kind::TimedOut) {
+        const std::string limit =
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(g_child_timeout).count() / 1000.0);
+        const std::string within = "did not finish within " + limit.substr(0, limit.find('.') + 2) + " s";
+        if (ours)
+            return path + ": reading the trace " + within +
+                   ": Pareto's trace reader hung on it; Pareto will not open it. This is a bug in Pareto: please "
+                   "report it with the file";
+        return path + ": the trace is damaged: reading it " + within + " (the HDF5 library hung on it); Pareto will not open it";
+    }
     const std::string how = o.signal ? signal_name(o.signal) : "exit status " + std::to_string(o.exit_status);
-    if (crash_site(o.report, "libhdf5") == CrashSite::Other)
+    if (ours)
         return path + ": reading the trace crashed Pareto's trace reader (" + how +
                "); Pareto will not open it. This is a bug in Pareto: please report it with the file";
     return path + ": the trace is damaged: reading it crashed the HDF5 library (" + how + "); Pareto will not open it";

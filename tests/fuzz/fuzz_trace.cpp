@@ -8,7 +8,9 @@
 // expected answer to a damaged file. A crash whose first frame outside the
 // sanitizer runtime and the system libraries is not in libhdf5 (Pareto's code,
 // a UBSan report, or no stack at all) is still a finding: the child's report is
-// printed and the target aborts, so libFuzzer saves the input.
+// printed and the target aborts, so libFuzzer saves the input. A child still
+// running after 10 s is stopped with SIGABRT, whose backtrace is judged the same way.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -19,6 +21,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace pareto;
+    // Below libFuzzer's -timeout (25 s in scripts/fuzz.sh), so that a hang is
+    // classified by where the child was, as a crash is.
+    static const bool limited = [] {
+        prof::isolation_testing::set_timeout(std::chrono::seconds(10));
+        return true;
+    }();
+    (void)limited;
     const auto path = fuzz::scratch_dir() / "fuzz.h5";
     fuzz::write_file(path, fuzz::as_text(data, size));
     try {
