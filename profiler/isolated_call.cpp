@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,15 +48,40 @@ void write_all(int fd, std::string_view s) {
     }
 }
 
+// The instruction the signal interrupted.
+void* interrupted_pc(void* ucontext) {
+    const auto* uc = static_cast<const ucontext_t*>(ucontext);
+#if defined(__x86_64__)
+    return reinterpret_cast<void*>(uc->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+    return reinterpret_cast<void*>(uc->uc_mcontext.pc);
+#else
+    (void)uc;
+    return nullptr;
+#endif
+}
+
 // In the child: a fatal signal writes a backtrace to stderr (the parent's pipe), so
-// the parent can tell where the crash was, then dies of the same signal.
-void crash_handler(int sig) {
+// the parent can tell where the crash was, then dies of the same signal. The stack
+// starts at the interrupted instruction: the frames above it (this handler, the
+// signal trampoline, a sanitizer's backtrace interceptor) are not the crash's.
+void crash_handler(int sig, siginfo_t*, void* ucontext) {
     char line[64];
     const int n = std::snprintf(line, sizeof line, "isolated child: signal %d\n", sig);
     write_all(2, std::string_view(line, n > 0 ? static_cast<size_t>(n) : 0));
+    void* pc = interrupted_pc(ucontext);
     void* frames[64];
     const int depth = ::backtrace(frames, 64);
-    if (depth > 1) ::backtrace_symbols_fd(frames + 1, depth - 1, 2);  // frame 0 is this handler
+    int from = 0;
+    while (from < depth && frames[from] != pc) ++from;
+    if (pc) ::backtrace_symbols_fd(&pc, 1, 2);
+    if (from < depth) {
+        ::backtrace_symbols_fd(frames + from + 1, depth - from - 1, 2);
+    } else {
+        // Not unwound through the signal frame: the rest is the handler's own stack,
+        // after a line that ends the crash's stack for crash_site().
+        write_all(2, "isolated child: the stack above the signal is not known\n");
+    }
     ::signal(sig, SIG_DFL);
     ::raise(sig);  // blocked until the handler returns, then fatal
 }
@@ -68,8 +94,8 @@ void install_crash_handlers() {
     ss.ss_size = sizeof g_alt_stack;
     ::sigaltstack(&ss, nullptr);  // a stack overflow must still reach the handler
     struct sigaction sa{};
-    sa.sa_handler = crash_handler;
-    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sa.sa_sigaction = crash_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     // Under AddressSanitizer its own SEGV/BUS/FPE report is kept: it names the frame
     // better. SIGABRT and SIGILL are replaced in every build: libFuzzer's handlers
