@@ -15,7 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
-#include "util/mapped_file.h"
 
 namespace pareto::prof {
 namespace {
@@ -42,11 +41,19 @@ struct Digest {
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx;
 };
 
+// Reads the file in chunks rather than mapping it: a mapping would make every page of
+// the model resident in this process while it is hashed, on top of the weights
+// already loaded (profile's peak RSS was 517 MiB for a 265 MiB model, 366 without).
 void hash_file(Digest& d, const fs::path& p) {
-    std::error_code ec;
-    if (fs::file_size(p, ec) == 0 && !ec) return;  // an empty file maps to nothing
-    const MappedFile map(p.string());
-    d.update(map.data(), map.size());
+    std::ifstream in(p, std::ios::binary);
+    if (!in) fail(p.string() + ": cannot open it to compute its SHA-256");
+    std::vector<char> buf(size_t{1} << 20);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const auto got = in.gcount();
+        if (got > 0) d.update(buf.data(), static_cast<size_t>(got));
+    }
+    if (in.bad()) fail(p.string() + ": read error while computing its SHA-256");
 }
 
 // The identity of a file's current contents as far as the cache is concerned.

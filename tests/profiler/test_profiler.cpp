@@ -1,9 +1,15 @@
 // The recorder against a scripted observer sequence, the summaries' arithmetic, and
 // a real profiled generation whose records must be complete and consistent.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "model/model.h"
 #include "profiler/compare.h"
+#include "profiler/model_identity.h"
 #include "profiler/profile.h"
 #include "profiler/recorder.h"
 #include "profiler/summary.h"
@@ -197,3 +203,35 @@ TEST(Profile, EmptyPromptIsRefused) {
 
 }  // namespace
 }  // namespace pareto::prof
+
+// FIPS 180-2 test vectors through a file, and a file over the hasher's 1 MiB read
+// chunk checked against OpenSSL's one-shot digest of the same bytes in memory.
+TEST(ModelSha256, MatchesTheStandardVectorsAndAOneShotDigest) {
+    const auto dir = std::filesystem::temp_directory_path() / ("pareto-sha-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto write = [&](const char* name, const std::string& bytes) {
+        std::ofstream(dir / name, std::ios::binary) << bytes;
+        return (dir / name).string();
+    };
+    EXPECT_EQ(pareto::prof::model_sha256(write("abc", "abc"), false),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(pareto::prof::model_sha256(write("million-a", std::string(1000000, 'a')), false),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+
+    std::string big(3 * (size_t{1} << 20) + 5, '\0');
+    uint32_t state = 12345;
+    for (char& c : big) c = static_cast<char>((state = state * 1664525u + 1013904223u) >> 24);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    ASSERT_EQ(EVP_Digest(big.data(), big.size(), md, &md_len, EVP_sha256(), nullptr), 1);
+    std::string hex;
+    for (unsigned int i = 0; i < md_len; ++i) {
+        static const char* digits = "0123456789abcdef";
+        hex += digits[md[i] >> 4];
+        hex += digits[md[i] & 15];
+    }
+    EXPECT_EQ(pareto::prof::model_sha256(write("big", big), false), hex);
+
+    EXPECT_THROW(pareto::prof::model_sha256((dir / "missing").string(), false), pareto::Error);
+    std::filesystem::remove_all(dir);
+}
