@@ -41,8 +41,8 @@ struct OpEvent {
     OpKind kind = OpKind::Embed;
     Phase phase = Phase::Prefill;
     int32_t layer = -1;         // block index; -1 for ops outside the blocks
-    int32_t n_tokens = 0;       // tokens in the batch the op ran on
-    int64_t pos = 0;            // position of the batch's first token
+    int32_t n_tokens = 0;       // tokens the op ran on: its batch, or a chunk of it (a long batch's FFN)
+    int64_t pos = 0;            // position of the first of those tokens
     uint64_t bytes_read = 0;    // weight bytes streamed (attention: KV cache bytes)
     uint64_t flops = 0;         // floating-point operations (a multiply-add counts 2)
 };

@@ -17,12 +17,12 @@ namespace pareto::prof {
 struct OpRecord {
     int64_t t_begin_ns = 0;
     int64_t t_end_ns = 0;
-    int64_t pos = 0;            // position of the batch's first token
+    int64_t pos = 0;            // position of the first token the op ran on
     uint64_t bytes_read = 0;    // weights streamed (attention: KV cache)
     uint64_t flops = 0;
     int32_t step = 0;           // the token step the op belongs to (TokenRecord::step)
     int32_t layer = -1;         // -1 outside the blocks
-    int32_t n_tokens = 0;       // tokens in the batch
+    int32_t n_tokens = 0;       // tokens it ran on: its batch, or a chunk of it (a long batch's FFN)
     OpKind kind = OpKind::Embed;
     Phase phase = Phase::Prefill;
     uint16_t thread = 0;        // recording thread, numbered from 0 in order of first use

@@ -23,6 +23,12 @@ double yarn_corr_dim(int64_t n_dims, int64_t n_ctx_orig, double n_rot, double ba
     return n_dims * std::log(n_ctx_orig / (n_rot * 2.0 * std::numbers::pi)) / (2.0 * std::log(base));
 }
 
+// Tokens of a prompt batch whose FFN runs at once. The matrix products stay
+// compute-bound well below this (every chunk streams the FFN weights again), while
+// the [tokens, n_ff] intermediates shrink 4x at a 512-token batch.
+constexpr int64_t kFfnChunkTokens = 128;
+int64_t ffn_chunk_tokens(int64_t n_batch) { return std::min(n_batch, kFfnChunkTokens); }
+
 }  // namespace
 
 SessionParams session_default_params() { return SessionParams{}; }
@@ -35,8 +41,10 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
     const auto nb = static_cast<size_t>(std::clamp<int64_t>(params.n_batch, 1, f.n_ctx));
     f.kv_cache_bytes = 2 * static_cast<size_t>(cfg.n_layer) * n_ctx * static_cast<size_t>(cfg.kv_dim()) * sizeof(float);
     // The buffers of the constructor below, in its order.
+    const auto ffn = static_cast<size_t>(ffn_chunk_tokens(static_cast<int64_t>(nb)));
     const size_t floats = n_ctx * static_cast<size_t>(cfg.rope_dim / 2) * 2 +
-                          nb * static_cast<size_t>(2 * cfg.n_embd + 2 * cfg.q_dim() + 2 * cfg.kv_dim() + 2 * cfg.n_ff) +
+                          nb * static_cast<size_t>(2 * cfg.n_embd + 2 * cfg.q_dim() + 2 * cfg.kv_dim()) +
+                          ffn * static_cast<size_t>(2 * cfg.n_ff) +
                           static_cast<size_t>(f.n_threads * (cfg.n_head / cfg.n_head_kv)) * n_ctx +
                           static_cast<size_t>(cfg.n_vocab);
     f.scratch_bytes = floats * sizeof(float);
@@ -110,8 +118,9 @@ Session::Session(const Model& model, SessionParams params)
     k_.resize(nb * cfg_.kv_dim());
     v_.resize(nb * cfg_.kv_dim());
     attn_.resize(nb * cfg_.q_dim());
-    gate_.resize(nb * cfg_.n_ff);
-    up_.resize(nb * cfg_.n_ff);
+    ffn_chunk_ = ffn_chunk_tokens(n_batch_);
+    gate_.resize(static_cast<size_t>(ffn_chunk_ * cfg_.n_ff));
+    up_.resize(static_cast<size_t>(ffn_chunk_ * cfg_.n_ff));
     scores_.resize(static_cast<size_t>(pool_->size() * (cfg_.n_head / cfg_.n_head_kv) * n_ctx_));
     logits_.resize(static_cast<size_t>(cfg_.n_vocab));
     // Only the activation formats this model's weight types use.
@@ -121,7 +130,7 @@ Session::Session(const Model& model, SessionParams params)
         for (const WeightMatrix* m : {&l.wq, &l.wk, &l.wv, &l.w_gate, &l.w_up})
             in_embd_.reserve(act_format(m->type), n_batch_, cfg_.n_embd);
         in_wide_.reserve(act_format(l.wo.type), n_batch_, cfg_.q_dim());
-        in_wide_.reserve(act_format(l.w_down.type), n_batch_, cfg_.n_ff);
+        in_wide_.reserve(act_format(l.w_down.type), ffn_chunk_, cfg_.n_ff);
     }
 }
 
@@ -278,18 +287,20 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
     };
     // A projection: rows of `in` times `w` into `out`, plus a bias when there is one,
     // and added into the residual stream when `residual` is given.
+    // The rows are those `in` holds: the whole batch, or a chunk of it (the FFN).
     auto project = [&](OpKind kind, int64_t layer, const WeightMatrix& w, const std::vector<float>& bias,
                        MatmulInput& in, const float* x, float* out, float* residual = nullptr) {
+        const int64_t rows = in.n_tok();
         if (report_inputs) {
             ev.kind = kind;
             ev.layer = static_cast<int32_t>(layer);
-            obs->matmul_input(ev, x, n, w.cols);
+            obs->matmul_input(ev, x, rows, w.cols);
         }
-        OpScope scope = op(kind, layer, w.bytes() + bias.size() * sizeof(float), matmul_flops(w, n));
+        OpScope scope = op(kind, layer, w.bytes() + bias.size() * sizeof(float), matmul_flops(w, rows));
         matmul(pool, w, in, out, w.rows);
         if (!bias.empty())
-            for (int64_t t = 0; t < n; ++t) kernels().f.add(bias.data(), out + t * w.rows, w.rows);
-        if (residual) kernels().f.add(out, residual, n * w.rows);
+            for (int64_t t = 0; t < rows; ++t) kernels().f.add(bias.data(), out + t * w.rows, w.rows);
+        if (residual) kernels().f.add(out, residual, rows * w.rows);
     };
     const std::vector<float> no_bias;
     const FloatKernels& f = kernels().f;
@@ -340,16 +351,27 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
             OpScope scope = op(OpKind::FfnNorm, l, d * sizeof(float), norm_flops);
             for (int64_t t = 0; t < n; ++t)
                 rmsnorm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
-            in_embd_.set(xn_.data(), n, d);
         }
-        project(OpKind::Gate, l, L.w_gate, no_bias, in_embd_, xn_.data(), gate_.data());
-        project(OpKind::Up, l, L.w_up, no_bias, in_embd_, xn_.data(), up_.data());
-        {
-            OpScope scope = op(OpKind::Activation, l, 0, 6ull * static_cast<uint64_t>(n * ff));
-            f.swiglu(gate_.data(), up_.data(), gate_.data(), n * ff);
-            in_wide_.set(gate_.data(), n, ff);
+        // The FFN's [tokens, n_ff] intermediates are a prompt batch's largest scratch,
+        // so it runs ffn_chunk_ tokens at a time (each token's FFN is independent of
+        // the others'); each chunk's ops carry the chunk's position and token count.
+        for (int64_t c0 = 0; c0 < n; c0 += ffn_chunk_) {
+            const int64_t m = std::min(ffn_chunk_, n - c0);
+            ev.pos = pos0 + c0;
+            ev.n_tokens = static_cast<int32_t>(m);
+            float* xn = xn_.data() + c0 * d;
+            in_embd_.set(xn, m, d);
+            project(OpKind::Gate, l, L.w_gate, no_bias, in_embd_, xn, gate_.data());
+            project(OpKind::Up, l, L.w_up, no_bias, in_embd_, xn, up_.data());
+            {
+                OpScope scope = op(OpKind::Activation, l, 0, 6ull * static_cast<uint64_t>(m * ff));
+                f.swiglu(gate_.data(), up_.data(), gate_.data(), m * ff);
+                in_wide_.set(gate_.data(), m, ff);
+            }
+            project(OpKind::Down, l, L.w_down, no_bias, in_wide_, gate_.data(), xn, x_.data() + c0 * d);
         }
-        project(OpKind::Down, l, L.w_down, no_bias, in_wide_, gate_.data(), xn_.data(), x_.data());
+        ev.pos = pos0;
+        ev.n_tokens = static_cast<int32_t>(n);
     }
     n_past_ += n;
 

@@ -93,8 +93,9 @@ private:
     std::vector<float> k_;       // [n_batch, kv_dim]
     std::vector<float> v_;       // [n_batch, kv_dim]
     std::vector<float> attn_;    // [n_batch, q_dim] attention output
-    std::vector<float> gate_;    // [n_batch, n_ff]
-    std::vector<float> up_;      // [n_batch, n_ff]
+    int64_t ffn_chunk_;          // prompt tokens whose FFN runs at once (<= n_batch)
+    std::vector<float> gate_;    // [ffn_chunk, n_ff]
+    std::vector<float> up_;      // [ffn_chunk, n_ff]
     std::vector<float> scores_;  // [n_threads, n_head / n_head_kv, n_ctx] attention weights per thread
     std::vector<float> logits_;  // [n_vocab] or [n tokens, n_vocab] after eval(all_logits)
     MatmulInput in_embd_;        // xn_ as matmul input (Q/K/V, gate/up, lm_head)

@@ -60,7 +60,7 @@ expect_error "profile: NaN weights" "NaN or infinite logits" profile -m "$tmp/na
 check "profile: NaN weights leave the trace as it was" test "$(sha256sum <"$tmp/nan-trace.h5")" == "$sum"
 
 # memory: refused before loading, with the numbers; the override works
-expect_error "memory limit (option)" "it needs 5.0 MiB (weights 1.1 + KV cache 2.5 + scratch 1.4) and 2.0 MiB are available" --memory-limit 2M run -m "$model" -p "Once upon a time" -n 4 -t 1
+expect_error "memory limit (option)" "it needs 4.5 MiB (weights 1.1 + KV cache 2.5 + scratch 0.9) and 2.0 MiB are available" --memory-limit 2M run -m "$model" -p "Once upon a time" -n 4 -t 1
 PARETO_MEMORY_LIMIT=2M "$cli" profile -m "$model" -p "Once upon a time" -n 4 -t 1 -c 2048 >"$tmp/m.out" 2>"$tmp/m.err"; rc=$?
 check "memory limit (env): profile refused" test $rc -eq 1
 check "memory limit (env): names the budget" contains "$tmp/m.err" "available (PARETO_MEMORY_LIMIT)"

@@ -211,6 +211,53 @@ TEST(Stories260K, SmallBatchesEqualOneBatch) {
             ASSERT_NEAR(a.logits_at(static_cast<int64_t>(i))[v], b.logits_at(static_cast<int64_t>(i))[v], 5e-5);
 }
 
+// A prompt batch longer than the FFN's token chunk (128) runs its FFN in chunks:
+// the logits equal token-by-token evaluation, and the observer sees each chunk's
+// gate, up, activation and down ops with the chunk's position and token count.
+TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
+    PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
+    const auto model = Model::load(model_path);
+    std::vector<TokenId> prompt;
+    while (prompt.size() < 300) {
+        const auto more = model->tokenizer().encode(" Tom and Lily went to the park and played with a red ball.");
+        prompt.insert(prompt.end(), more.begin(), more.end());
+    }
+    prompt.resize(300);
+
+    struct FfnOps : Observer {
+        std::vector<OpEvent> gates;
+        int64_t activations = 0, downs = 0;
+        void op_begin(const OpEvent& e) override {
+            if (e.layer != 0) return;
+            if (e.kind == OpKind::Gate) gates.push_back(e);
+            activations += e.kind == OpKind::Activation;
+            downs += e.kind == OpKind::Down;
+        }
+    } ops;
+    SessionParams one_by_one = session_default_params();
+    one_by_one.n_batch = 1;
+    Session a(*model), b(*model, one_by_one);
+    a.set_observer(&ops);
+    a.eval(prompt, true);
+    b.eval(prompt, true);
+    for (size_t i = 0; i < prompt.size(); ++i)
+        for (size_t v = 0; v < a.logits_at(0).size(); ++v)
+            ASSERT_NEAR(a.logits_at(static_cast<int64_t>(i))[v], b.logits_at(static_cast<int64_t>(i))[v], 5e-5)
+                << "token " << i;
+
+    ASSERT_EQ(ops.gates.size(), 3u);  // 128 + 128 + 44
+    int64_t next = 0;
+    for (const OpEvent& g : ops.gates) {
+        EXPECT_EQ(g.pos, next);
+        EXPECT_LE(g.n_tokens, 128);
+        EXPECT_EQ(g.flops, 2ull * static_cast<uint64_t>(g.n_tokens * model->config().n_ff * model->config().n_embd));
+        next += g.n_tokens;
+    }
+    EXPECT_EQ(next, 300);
+    EXPECT_EQ(ops.activations, 3);
+    EXPECT_EQ(ops.downs, 3);
+}
+
 // A model assembled from parts (as the HuggingFace loader and the compressor build
 // them) computes exactly what the GGUF model does, and owns its buffers.
 TEST(Stories260K, ModelFromPartsEqualsLoadedModel) {
@@ -268,7 +315,7 @@ TEST(Stories260K, FootprintMatchesTheSession) {
         SessionParams p = session_default_params();
         p.n_ctx = n_ctx;
         p.n_threads = 3;
-        p.n_batch = 32;
+        p.n_batch = n_ctx == 200 ? 200 : 32;  // 200: more than one FFN chunk
         const SessionFootprint f = session_footprint(model->config(), p);
         Session s(*model, p);
         EXPECT_EQ(f.n_ctx, s.n_ctx());
