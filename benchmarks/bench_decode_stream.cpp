@@ -33,7 +33,8 @@ struct Shape {
 // FFN up/gate and down of DeepSeek-R1-Distill-Qwen-1.5B and of Qwen2.5-0.5B: long
 // rows (down) and short rows (up) stream differently.
 constexpr Shape kShapes[] = {{"8960x1536", 8960, 1536}, {"1536x8960", 1536, 8960},
-                             {"4864x896", 4864, 896}, {"896x4864", 896, 4864}};
+                             {"4864x896", 4864, 896}, {"896x4864", 896, 4864},
+                             {"151936x896", 151936, 896}};  // qwen2-0.5b's output matrix
 
 struct AnonBuffer {
     uint8_t* data = nullptr;

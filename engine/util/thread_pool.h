@@ -3,14 +3,18 @@
 // so an op costs a wake-up, never a thread creation. There is no queue and no
 // per-task allocation: a job is one function the threads call with their index.
 //
-// parallel_for hands out chunks through an atomic counter to whichever threads
-// have joined the job, and the caller stops waiting for workers that have not
-// joined by the time it has taken the last chunk. On a busy machine (a GUI, other
-// processes) a descheduled worker then delays nobody, where a fixed split would
-// stall every op until it ran again.
+// parallel_for gives each thread a contiguous range of chunks, which it works
+// through front to back: one sequential stream of weights per thread, which DRAM
+// serves faster than chunks dealt out in turn (qwen2-0.5b's 4864 x 896 Q4_0 gate,
+// 2 threads: 25.8 -> 29.0 GB/s, the plain read speed). A thread that runs out
+// takes chunks from the back of another's range, and the caller stops waiting for
+// workers that have not joined by the time every chunk is taken. On a busy machine
+// (a GUI, other processes) a descheduled worker then delays nobody, where a fixed
+// split would stall every op until it ran again.
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -54,12 +58,19 @@ public:
         // the kernel's per-call set-up (e.g. rearranging the activations).
         int64_t per_thread = cost / (int64_t{nth} * kMinCostPerChunk);
         per_thread = per_thread < 1 ? 1 : per_thread > kChunksPerThread ? kChunksPerThread : per_thread;
-        const int64_t chunks = n < per_thread * nth ? n : per_thread * nth;
-        std::atomic<int64_t> next{0};
+        for (int i = 0; i < nth; ++i) ranges_[i].reset(n * i / nth, n * (i + 1) / nth, per_thread);
         run_shared([&](int ith, int) {
-            for (int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
-                 c = next.fetch_add(1, std::memory_order_relaxed))
-                call(n * c / chunks, n * (c + 1) / chunks, ith);
+            if (ith >= nth) return;  // a small job: fewer threads than the pool has
+            auto run_chunk = [&](const ChunkRange& r, int64_t c) {
+                const int64_t begin = r.chunk_begin(c), end = r.chunk_begin(c + 1);
+                if (begin < end) call(begin, end, ith);
+            };
+            ChunkRange& own = ranges_[ith];
+            for (int64_t c; (c = own.take_front()) >= 0;) run_chunk(own, c);
+            for (int v = 1; v < nth; ++v) {
+                ChunkRange& victim = ranges_[(ith + v) % nth];
+                for (int64_t c; (c = victim.take_back()) >= 0;) run_chunk(victim, c);
+            }
         });
     }
     static constexpr int kChunksPerThread = 4;
@@ -83,6 +94,47 @@ public:
     static int hardware_threads();
 
 private:
+    // One thread's range of items [begin, end), cut into `chunks` chunks that halve
+    // in size (1/2, 1/4, ... and the last two equal): the owner takes them from the
+    // front, thieves from the back, so a thread that finishes first takes the
+    // smallest pieces and the threads end within a small chunk of each other.
+    // front and back are in one word so that the owner and a thief never take the
+    // same chunk.
+    struct alignas(64) ChunkRange {
+        std::atomic<uint64_t> word{0};  // (back << 32) | front: chunks not yet taken
+        int64_t begin = 0, end = 0, chunks = 1;
+
+        void reset(int64_t b, int64_t e, int64_t k) {
+            begin = b;
+            end = e;
+            chunks = k;
+            word.store(static_cast<uint64_t>(k) << 32, std::memory_order_relaxed);
+        }
+        // First item of chunk c (c == chunks: end).
+        int64_t chunk_begin(int64_t c) const {
+            if (c >= chunks) return end;
+            const int64_t len = end - begin;
+            return begin + len - (len >> c);
+        }
+        int64_t take_front() {
+            uint64_t w = word.load(std::memory_order_relaxed);
+            for (;;) {
+                const uint64_t front = w & 0xffffffffu, back = w >> 32;
+                if (front >= back) return -1;
+                if (word.compare_exchange_weak(w, w + 1, std::memory_order_relaxed)) return static_cast<int64_t>(front);
+            }
+        }
+        int64_t take_back() {
+            uint64_t w = word.load(std::memory_order_relaxed);
+            for (;;) {
+                const uint64_t front = w & 0xffffffffu, back = w >> 32;
+                if (front >= back) return -1;
+                if (word.compare_exchange_weak(w, w - (uint64_t{1} << 32), std::memory_order_relaxed))
+                    return static_cast<int64_t>(back - 1);
+            }
+        }
+    };
+
     // Runs fn on the caller and on the workers that join before the caller has
     // returned from its own call; returns when those have finished.
     void run_shared(const std::function<void(int ith, int nth)>& fn);
@@ -90,6 +142,7 @@ private:
     void worker_loop(int ith);
 
     int n_threads_;
+    std::unique_ptr<ChunkRange[]> ranges_;  // [n_threads]: parallel_for's current job
     std::vector<std::thread> workers_;
     const std::function<void(int, int)>* job_ = nullptr;
     std::atomic<uint64_t> generation_{0};  // bumped to start a job (workers wait on it)

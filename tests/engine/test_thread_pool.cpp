@@ -30,6 +30,39 @@ TEST(ThreadPool, ParallelForCoversEveryItemOnce) {
     }
 }
 
+// Each thread works through its own contiguous range front to back (one sequential
+// stream of weights per thread); one that runs out takes the rest of a slower
+// thread's range from the back.
+TEST(ThreadPool, ThreadsStreamTheirOwnRangeAndTheFastOneTakesTheRest) {
+    ThreadPool pool(2);
+    constexpr int64_t n = 1000;
+    std::vector<int> owner(n, -1);
+    std::vector<std::vector<std::pair<int64_t, int64_t>>> calls(2);
+    pool.parallel_for(n, [&](int64_t b, int64_t e, int ith) {
+        if (ith == 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow worker
+        for (int64_t i = b; i < e; ++i) owner[static_cast<size_t>(i)] = ith;
+        calls[static_cast<size_t>(ith)].emplace_back(b, e);
+    });
+    for (int64_t i = 0; i < n; ++i) ASSERT_NE(owner[static_cast<size_t>(i)], -1) << i;
+    // The caller's own half, in order from its start.
+    ASSERT_FALSE(calls[0].empty());
+    EXPECT_EQ(calls[0][0].first, 0);
+    int64_t next = 0;
+    size_t k = 0;
+    for (; k < calls[0].size() && calls[0][k].first == next; ++k) next = calls[0][k].second;
+    EXPECT_EQ(next, n / 2);
+    // If the worker joined at all, it took its range from the front, and the caller
+    // took what was left of it from the back: the worker's items end where the
+    // caller's stolen ones begin.
+    int64_t worker_end = n / 2;
+    for (const auto& [b, e] : calls[1]) {
+        EXPECT_EQ(b, worker_end);
+        worker_end = e;
+    }
+    for (int64_t i = worker_end; i < n; ++i) EXPECT_EQ(owner[static_cast<size_t>(i)], 0) << i;
+    EXPECT_LT(worker_end, n) << "the caller should have taken some of the slow worker's chunks";
+}
+
 TEST(ThreadPool, SmallJobsStayOnTheCallingThread) {
     ThreadPool pool(4);
     const auto caller = std::this_thread::get_id();
