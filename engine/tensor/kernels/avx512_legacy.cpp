@@ -20,6 +20,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -305,22 +306,49 @@ inline __m512i quad_dot(const Quad& w, const QuadAct* a) {
     }
 }
 
-// Rearranges one token's Q8A blocks into quads (the last one zero-padded).
+// The last quad of a row of nblk < 4 blocks, zero-padded.
+inline void pack_partial_quad(const uint8_t* a, int nblk, QuadAct& o) {
+    for (int k = 0; k < 4; ++k) {
+        BlockQ8A b{};
+        if (k < nblk) std::memcpy(&b, a + k * sizeof(BlockQ8A), sizeof b);
+        std::memcpy(o.lo + 16 * k, b.qs, 16);
+        std::memcpy(o.hi + 16 * k, b.qs + 16, 16);
+        for (int j = 0; j < 4; ++j) {
+            o.d[4 * k + j] = b.d;
+            o.s4[4 * k + j] = b.s * 0.25f;
+        }
+    }
+}
+
+// Rearranges one token's Q8A blocks into quads. Decode packs the activations once
+// per chunk of rows, so a full quad (four consecutive blocks) takes 16-byte copies
+// and two permutes rather than a copy and a loop per block.
 template <typename K>
 void pack_quads(const uint8_t* a, int64_t nb, QuadAct* out) {
     const int64_t nq = (nb + 3) / 4;
+    const __m512i repeat4 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
     for (int64_t q = 0; q < nq; ++q) {
         QuadAct& o = out[q];
+        const uint8_t* p = a + 4 * q * sizeof(BlockQ8A);
         const int nblk = static_cast<int>(std::min<int64_t>(4, nb - 4 * q));
-        for (int k = 0; k < 4; ++k) {
-            BlockQ8A b{};
-            if (k < nblk) std::memcpy(&b, a + (4 * q + k) * sizeof(BlockQ8A), sizeof b);
-            std::memcpy(o.lo + 16 * k, b.qs, 16);
-            std::memcpy(o.hi + 16 * k, b.qs + 16, 16);
-            for (int j = 0; j < 4; ++j) {
-                o.d[4 * k + j] = b.d;
-                o.s4[4 * k + j] = b.s * 0.25f;
+        if (nblk == 4) {
+            alignas(16) float d[4], s[4];
+            for (int k = 0; k < 4; ++k) {
+                const uint8_t* b = p + k * sizeof(BlockQ8A);
+                const uint8_t* qs = b + offsetof(BlockQ8A, qs);
+                _mm_store_si128(reinterpret_cast<__m128i*>(o.lo + 16 * k),
+                                _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+                _mm_store_si128(reinterpret_cast<__m128i*>(o.hi + 16 * k),
+                                _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16)));
+                std::memcpy(&d[k], b + offsetof(BlockQ8A, d), sizeof(float));
+                std::memcpy(&s[k], b + offsetof(BlockQ8A, s), sizeof(float));
             }
+            _mm512_store_ps(o.d, _mm512_permutexvar_ps(repeat4, _mm512_castps128_ps512(_mm_load_ps(d))));
+            if constexpr (K::kMin)
+                _mm512_store_ps(o.s4, _mm512_mul_ps(_mm512_permutexvar_ps(repeat4, _mm512_castps128_ps512(_mm_load_ps(s))),
+                                                    _mm512_set1_ps(0.25f)));
+        } else {
+            pack_partial_quad(p, nblk, o);
         }
         if constexpr (K::kOff != 0) {
             const __m512i ones = _mm512_set1_epi8(1);
