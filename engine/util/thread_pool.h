@@ -54,8 +54,9 @@ public:
             return;
         }
         // Up to kChunksPerThread chunks per thread: enough to even out a late or slow
-        // thread, but none smaller than kMinCostPerChunk, since every chunk repeats
-        // the kernel's per-call set-up (e.g. rearranging the activations).
+        // thread, but at least kMinCostPerChunk per chunk on average (they halve
+        // in size), since every chunk repeats the kernel's per-call set-up (e.g.
+        // rearranging the activations).
         int64_t per_thread = cost / (int64_t{nth} * kMinCostPerChunk);
         per_thread = per_thread < 1 ? 1 : per_thread > kChunksPerThread ? kChunksPerThread : per_thread;
         for (int i = 0; i < nth; ++i) ranges_[i].reset(n * i / nth, n * (i + 1) / nth, per_thread);
