@@ -259,9 +259,11 @@ int run_bench(const BenchOptions& o) {
         if (o.trace_overhead) {
             // Sized for every recorded eval, so recording allocates nothing while timed.
             recorder = std::make_unique<prof::Recorder>();
-            const auto ops_per_eval = static_cast<size_t>(3 + 12 * model->config().n_layer);
+            const int64_t n_prompt = std::max(o.n_prompt, 1);  // one batch (the session's n_batch)
+            const int64_t per_rep = ops_per_forward(model->config(), n_prompt, n_prompt) +
+                                    int64_t{o.n_gen} * ops_per_forward(model->config(), 1, n_prompt);
             const auto evals = static_cast<size_t>((o.reps + 1) * (1 + o.n_gen));
-            recorder->reserve(evals * ops_per_eval, evals);
+            recorder->reserve(static_cast<size_t>((o.reps + 1) * per_rep), evals);
         }
         auto add = [&](TestResult plain, const TestResult& recorded) {
             results.push_back(std::move(plain));

@@ -133,10 +133,12 @@ Run profile_generation(const Model& model, const ProfileParams& params) {
 
     Recorder recorder;
     // Sized for the whole run up front: recording then allocates nothing.
-    const int64_t batches = (c.n_prompt + c.n_batch - 1) / c.n_batch;
-    const int64_t ops_per_eval = 3 + 12 * model.config().n_layer + 1;
+    // Every eval counted as ending in logits, plus a sampling op: an upper bound.
+    int64_t n_ops = n_predict * (ops_per_forward(model.config(), 1, c.n_batch) + 1);
+    for (int64_t i = 0; i < c.n_prompt; i += c.n_batch)
+        n_ops += ops_per_forward(model.config(), std::min(c.n_batch, c.n_prompt - i), c.n_batch) + 1;
     const auto steps = static_cast<size_t>(1 + n_predict);
-    recorder.reserve(static_cast<size_t>((batches + n_predict) * ops_per_eval), steps);
+    recorder.reserve(static_cast<size_t>(n_ops), steps);
     run.memory.reserve(steps + 2);
     auto sample_memory = [&] {
         run.memory.push_back({recorder.now_ns(), current_rss_bytes(), peak_rss_bytes()});

@@ -52,6 +52,12 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
     return f;
 }
 
+int64_t ops_per_forward(const ModelConfig& cfg, int64_t n_tokens, int64_t n_batch) {
+    const int64_t chunk = ffn_chunk_tokens(std::max<int64_t>(n_batch, 1));
+    const int64_t ffn_chunks = std::max<int64_t>((n_tokens + chunk - 1) / chunk, 1);
+    return 1 + cfg.n_layer * (8 + 4 * ffn_chunks) + 2;
+}
+
 void require_memory(const Model& model, const SessionParams& params) {
     const MemoryBudget budget = memory_budget();
     if (budget.bytes == 0) return;

@@ -37,6 +37,12 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
 // checks this first.
 void require_memory(const Model& model, const SessionParams& params);
 
+// Ops a Session reports to its observer (OpEvent) for one forward pass over n_tokens
+// tokens (at most n_batch) that ends in logits: embed, 12 per layer with the FFN's
+// gate, up, activation and down once per chunk of a long batch, output norm and
+// lm_head. Recorders size their buffers with it.
+int64_t ops_per_forward(const ModelConfig& cfg, int64_t n_tokens, int64_t n_batch);
+
 class Session {
 public:
     explicit Session(const Model& model, SessionParams params = session_default_params());

@@ -226,8 +226,9 @@ TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
 
     struct FfnOps : Observer {
         std::vector<OpEvent> gates;
-        int64_t activations = 0, downs = 0;
+        int64_t activations = 0, downs = 0, all = 0;
         void op_begin(const OpEvent& e) override {
+            ++all;
             if (e.layer != 0) return;
             if (e.kind == OpKind::Gate) gates.push_back(e);
             activations += e.kind == OpKind::Activation;
@@ -256,6 +257,9 @@ TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
     EXPECT_EQ(next, 300);
     EXPECT_EQ(ops.activations, 3);
     EXPECT_EQ(ops.downs, 3);
+    // What recorders reserve for is what the session reports.
+    EXPECT_EQ(ops.all, ops_per_forward(model->config(), 300, session_default_params().n_batch));
+    EXPECT_EQ(ops_per_forward(model->config(), 1, 512), 3 + 12 * model->config().n_layer);
 }
 
 // A model assembled from parts (as the HuggingFace loader and the compressor build
