@@ -34,7 +34,8 @@ struct Shape {
 // rows (down) and short rows (up) stream differently.
 constexpr Shape kShapes[] = {{"8960x1536", 8960, 1536}, {"1536x8960", 1536, 8960},
                              {"4864x896", 4864, 896}, {"896x4864", 896, 4864},
-                             {"151936x896", 151936, 896}};  // qwen2-0.5b's output matrix
+                             {"151936x896", 151936, 896},  // qwen2-0.5b's output matrix
+                             {"896x896", 896, 896}, {"128x896", 128, 896}};  // its q/o and k/v: short jobs
 
 struct AnonBuffer {
     uint8_t* data = nullptr;
