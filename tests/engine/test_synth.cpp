@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -46,6 +48,7 @@ public:
         std::filesystem::remove_all(path_, ec);
     }
     std::string file(const std::string& name) const { return (path_ / name).string(); }
+    const std::filesystem::path& path() const { return path_; }
 
 private:
     static inline int counter_ = 0;
@@ -406,6 +409,44 @@ INSTANTIATE_TEST_SUITE_P(Types, SynthRuns,
                                  if (ch == '-') ch = '_';
                              return n;
                          });
+
+// The file a mapping of this process comes from ("" when anonymous), by
+// /proc/self/maps: where the engine reads a weight from.
+std::string backing_file_of(const void* p) {
+    const auto addr = reinterpret_cast<uintptr_t>(p);
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) {
+        uintptr_t lo = 0, hi = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx", &lo, &hi) != 2 || addr < lo || addr >= hi) continue;
+        const size_t slash = line.find('/');
+        return slash == std::string::npos ? "" : line.substr(slash);
+    }
+    return "(unmapped)";
+}
+
+// Copied weights: an untied embedding table (read a row per token) goes back to the
+// file mapping; a tied one is the output matrix, streamed every token, and stays in
+// the copy (huge pages, not the file's 4 KiB pages).
+TEST(Synth, CopiedWeightsMapBackOnlyAnUntiedEmbedding) {
+    ::setenv("PARETO_WEIGHTS", "copy", 1);
+    for (const char* preset : {"tiny", "tiny-tied"}) {
+        SynthOptions o = tiny("F32");
+        o.preset = preset;
+        TempDir dir;
+        const std::string path = std::filesystem::canonical(dir.path()).string() + "/m.gguf";
+        ModelSynthesizer(o).write(path);
+        const auto model = Model::load(path);
+        ASSERT_EQ(model->gguf()->load(), FileLoad::Copy);
+        const WeightMatrix& embd = model->weights().token_embd;
+        ASSERT_GT(embd.bytes(), 3u * 4096) << "too small to hold a whole page";
+        const void* middle = embd.row(embd.rows / 2);
+        const bool tied = model->config().tied_output;
+        EXPECT_EQ(tied, std::string(preset) == "tiny-tied");
+        EXPECT_EQ(backing_file_of(middle), tied ? "" : path) << preset;
+        EXPECT_EQ(backing_file_of(model->weights().layers[0].w_up.data), "") << preset;  // copied
+    }
+    ::unsetenv("PARETO_WEIGHTS");
+}
 
 TEST(Synth, LayerOverride) {
     SynthOptions o = tiny();
