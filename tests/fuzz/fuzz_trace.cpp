@@ -21,7 +21,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace pareto;
-    // Below libFuzzer's -timeout (25 s in scripts/fuzz.sh), so that a hang is
+    // Below libFuzzer's -timeout (60 s for this target in scripts/fuzz.sh, which
+    // covers the input's second run for the leak check), so that a hang is
     // classified by where the child was, as a crash is.
     static const bool limited = [] {
         prof::isolation_testing::set_timeout(std::chrono::seconds(10));
