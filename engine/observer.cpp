@@ -6,8 +6,8 @@ namespace pareto {
 
 std::string_view op_kind_name(OpKind kind) {
     static constexpr std::string_view kNames[kOpKindCount] = {
-        "embed", "attn_norm", "q", "k", "v", "rope", "attention", "o", "ffn_norm",
-        "gate", "up", "activation", "down", "output_norm", "lm_head", "sampling"};
+        "embed", "attn_norm", "qkv", "q", "k", "v", "rope", "attention", "o", "ffn_norm",
+        "gate_up", "gate", "up", "activation", "down", "output_norm", "lm_head", "sampling"};
     const auto i = static_cast<size_t>(kind);
     return i < std::size(kNames) ? kNames[i] : "unknown";
 }

@@ -16,12 +16,14 @@ namespace pareto {
 enum class OpKind : uint8_t {
     Embed,       // token ids -> rows of token_embd
     AttnNorm,    // RMS norm before attention
-    Q, K, V,     // projections (plus their biases, for qwen2)
+    QKV,         // the q, k and v projections (plus their biases, for qwen2), as one job
+    Q, K, V,     // one of them: matmul inputs, and the ops of traces before schema 2
     Rope,        // rotary position embedding of q and k, and the KV cache append
     Attention,   // softmax(q k^T / sqrt(d)) v over the cache
     O,           // output projection, plus the residual add
     FfnNorm,     // RMS norm before the feed-forward block
-    Gate, Up,    // feed-forward input projections
+    GateUp,      // the feed-forward input projections, gate and up, as one job
+    Gate, Up,    // one of them: matmul inputs, and the ops of traces before schema 2
     Activation,  // SwiGLU: silu(gate) * up
     Down,        // feed-forward output projection, plus the residual add
     OutputNorm,  // final RMS norm
@@ -65,8 +67,9 @@ public:
 
     // Calibration: when this returns true, the session reports the rows entering
     // every weight matrix, before it multiplies them. `x` is [n_tok, cols],
-    // row-major, valid only during the call. Q, K and V share one input, as do Gate
-    // and Up: it is reported once per op that reads it.
+    // row-major, valid only during the call. The event's kind names the matrix (Q,
+    // K, V, O, Gate, Up, Down, LmHead), not the job that multiplies it: Q, K and V
+    // share one input, as do Gate and Up, and it is reported once per matrix.
     virtual bool wants_matmul_inputs() const { return false; }
     virtual void matmul_input(const OpEvent& /*op*/, const float* /*x*/, int64_t /*n_tok*/, int64_t /*cols*/) {}
 };

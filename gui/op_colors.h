@@ -12,6 +12,7 @@ inline QColor op_kind_color(OpKind kind) {
     static const QColor colors[kOpKindCount] = {
         QColor("#8e99ad"),  // Embed
         QColor("#5c6a80"),  // AttnNorm
+        QColor("#62a4fa"),  // QKV
         QColor("#6fb3ff"),  // Q
         QColor("#5a96f0"),  // K
         QColor("#4a7ad8"),  // V
@@ -19,6 +20,7 @@ inline QColor op_kind_color(OpKind kind) {
         QColor("#c77dff"),  // Attention
         QColor("#7b8cff"),  // O
         QColor("#5f7364"),  // FfnNorm
+        QColor("#4cd38a"),  // GateUp
         QColor("#3fd0a8"),  // Gate
         QColor("#7fd35b"),  // Up
         QColor("#d7d04a"),  // Activation

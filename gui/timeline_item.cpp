@@ -22,9 +22,9 @@ const QColor kBg("#161a21"), kLaneAlt("#1a1f27"), kGrid("#262d38"), kText("#a0a8
 // The timeline's lane of an op kind: 0 attention, 1 feed-forward, 2 outside the blocks.
 int timeline_lane(OpKind k) {
     switch (k) {
-    case OpKind::AttnNorm: case OpKind::Q: case OpKind::K: case OpKind::V: case OpKind::Rope:
+    case OpKind::AttnNorm: case OpKind::QKV: case OpKind::Q: case OpKind::K: case OpKind::V: case OpKind::Rope:
     case OpKind::Attention: case OpKind::O: return 0;
-    case OpKind::FfnNorm: case OpKind::Gate: case OpKind::Up: case OpKind::Activation: case OpKind::Down: return 1;
+    case OpKind::FfnNorm: case OpKind::GateUp: case OpKind::Gate: case OpKind::Up: case OpKind::Activation: case OpKind::Down: return 1;
     default: return 2;
     }
 }

@@ -18,7 +18,10 @@
 
 namespace pareto::prof {
 
-inline constexpr int kTraceSchemaVersion = 1;
+// 2: the op kinds qkv and gate_up (one job for the projections that share an input).
+// Version 1 files read as they are: op kinds are HDF5 enums, converted by name.
+// A run appended to a version 1 file makes it version 2.
+inline constexpr int kTraceSchemaVersion = 2;
 inline constexpr const char* kTraceFormatName = "pareto-trace";
 
 // A run as the file's index shows it, without its event tables.

@@ -1,6 +1,7 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
@@ -55,7 +56,9 @@ SessionFootprint session_footprint(const ModelConfig& cfg, const SessionParams& 
 int64_t ops_per_forward(const ModelConfig& cfg, int64_t n_tokens, int64_t n_batch) {
     const int64_t chunk = ffn_chunk_tokens(std::max<int64_t>(n_batch, 1));
     const int64_t ffn_chunks = std::max<int64_t>((n_tokens + chunk - 1) / chunk, 1);
-    return 1 + cfg.n_layer * (8 + 4 * ffn_chunks) + 2;
+    // Per layer: attn_norm, qkv, rope, attention, o, ffn_norm, and per FFN chunk
+    // gate_up, activation, down. Then output_norm and lm_head.
+    return 1 + cfg.n_layer * (6 + 3 * ffn_chunks) + 2;
 }
 
 void require_memory(const Model& model, const SessionParams& params) {
@@ -292,22 +295,41 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
         }
         return OpScope(obs, ev);
     };
-    // A projection: rows of `in` times `w` into `out`, plus a bias when there is one,
-    // and added into the residual stream when `residual` is given.
-    // The rows are those `in` holds: the whole batch, or a chunk of it (the FFN).
-    auto project = [&](OpKind kind, int64_t layer, const WeightMatrix& w, const std::vector<float>& bias,
-                       MatmulInput& in, const float* x, float* out, float* residual = nullptr) {
+    // Projections that read the same rows of `in` (`x`, as floats), as one job for the
+    // pool (ops.h: matmul_group), each plus its bias when it has one and added into
+    // its residual when one is given. The rows are those `in` holds: the whole batch,
+    // or a chunk of it (the FFN).
+    struct Projection {
+        OpKind matrix;
+        const WeightMatrix& w;
+        const std::vector<float>& bias;
+        float* out;
+        float* residual = nullptr;
+    };
+    auto project = [&](OpKind kind, int64_t layer, MatmulInput& in, const float* x,
+                       std::initializer_list<Projection> group) {
         const int64_t rows = in.n_tok();
-        if (report_inputs) {
-            ev.kind = kind;
-            ev.layer = static_cast<int32_t>(layer);
-            obs->matmul_input(ev, x, rows, w.cols);
+        if (report_inputs)
+            for (const Projection& p : group) {
+                ev.kind = p.matrix;
+                ev.layer = static_cast<int32_t>(layer);
+                obs->matmul_input(ev, x, rows, p.w.cols);
+            }
+        uint64_t bytes = 0, flops = 0;
+        std::array<MatmulTarget, 3> targets;
+        size_t n_targets = 0;
+        for (const Projection& p : group) {
+            bytes += p.w.bytes() + p.bias.size() * sizeof(float);
+            flops += matmul_flops(p.w, rows);
+            targets[n_targets++] = MatmulTarget{&p.w, p.out, p.w.rows};
         }
-        OpScope scope = op(kind, layer, w.bytes() + bias.size() * sizeof(float), matmul_flops(w, rows));
-        matmul(pool, w, in, out, w.rows);
-        if (!bias.empty())
-            for (int64_t t = 0; t < rows; ++t) kernels().f.add(bias.data(), out + t * w.rows, w.rows);
-        if (residual) kernels().f.add(out, residual, rows * w.rows);
+        OpScope scope = op(kind, layer, bytes, flops);
+        matmul_group(pool, std::span(targets.data(), n_targets), in);
+        for (const Projection& p : group) {
+            if (!p.bias.empty())
+                for (int64_t t = 0; t < rows; ++t) kernels().f.add(p.bias.data(), p.out + t * p.w.rows, p.w.rows);
+            if (p.residual) kernels().f.add(p.out, p.residual, rows * p.w.rows);
+        }
     };
     const std::vector<float> no_bias;
     const FloatKernels& f = kernels().f;
@@ -328,9 +350,9 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
                 rmsnorm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, cfg_.rms_eps);
             in_embd_.set(xn_.data(), n, d);
         }
-        project(OpKind::Q, l, L.wq, L.bq, in_embd_, xn_.data(), q_.data());
-        project(OpKind::K, l, L.wk, L.bk, in_embd_, xn_.data(), k_.data());
-        project(OpKind::V, l, L.wv, L.bv, in_embd_, xn_.data(), v_.data());
+        project(OpKind::QKV, l, in_embd_, xn_.data(),
+                {{OpKind::Q, L.wq, L.bq, q_.data()}, {OpKind::K, L.wk, L.bk, k_.data()},
+                 {OpKind::V, L.wv, L.bv, v_.data()}});
         {
             OpScope scope = op(OpKind::Rope, l, 0, 3ull * static_cast<uint64_t>(n * (q_dim + kv_dim)));
             float* kc = k_cache_.data() + (l * n_ctx_ + pos0) * kv_dim;
@@ -352,7 +374,7 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
             attention(l, n, pos0);
         }
         in_wide_.set(attn_.data(), n, q_dim);
-        project(OpKind::O, l, L.wo, no_bias, in_wide_, attn_.data(), xn_.data(), x_.data());
+        project(OpKind::O, l, in_wide_, attn_.data(), {{OpKind::O, L.wo, no_bias, xn_.data(), x_.data()}});
 
         {
             OpScope scope = op(OpKind::FfnNorm, l, d * sizeof(float), norm_flops);
@@ -368,14 +390,15 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
             ev.n_tokens = static_cast<int32_t>(m);
             float* xn = xn_.data() + c0 * d;
             in_embd_.set(xn, m, d);
-            project(OpKind::Gate, l, L.w_gate, no_bias, in_embd_, xn, gate_.data());
-            project(OpKind::Up, l, L.w_up, no_bias, in_embd_, xn, up_.data());
+            project(OpKind::GateUp, l, in_embd_, xn,
+                    {{OpKind::Gate, L.w_gate, no_bias, gate_.data()}, {OpKind::Up, L.w_up, no_bias, up_.data()}});
             {
                 OpScope scope = op(OpKind::Activation, l, 0, 6ull * static_cast<uint64_t>(m * ff));
                 f.swiglu(gate_.data(), up_.data(), gate_.data(), m * ff);
                 in_wide_.set(gate_.data(), m, ff);
             }
-            project(OpKind::Down, l, L.w_down, no_bias, in_wide_, gate_.data(), xn, x_.data() + c0 * d);
+            project(OpKind::Down, l, in_wide_, gate_.data(),
+                    {{OpKind::Down, L.w_down, no_bias, xn, x_.data() + c0 * d}});
         }
         ev.pos = pos0;
         ev.n_tokens = static_cast<int32_t>(n);

@@ -1,6 +1,7 @@
 #include "tensor/ops.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -63,17 +64,48 @@ const uint8_t* MatmulInput::get(ActFormat fmt, ThreadPool& pool, size_t& stride)
 }
 
 void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, int64_t y_stride) {
-    if (x.cols() != w.cols)
-        fail("matmul shape mismatch: input has " + std::to_string(x.cols()) + " columns, weight " +
-             std::to_string(w.cols));
+    const MatmulTarget target{&w, y, y_stride};
+    matmul_group(pool, std::span(&target, 1), x);
+}
+
+void matmul_group(ThreadPool& pool, std::span<const MatmulTarget> targets, MatmulInput& x) {
+    constexpr size_t kMaxTargets = 4;
+    if (targets.size() > kMaxTargets) fail("matmul_group: more than 4 products in one group");
     const KernelTable& k = kernels();
-    const GemmFn gemm = k.gemm_for(w.type);
-    size_t a_stride = 0;
-    const uint8_t* a = x.get(act_format(w.type), pool, a_stride);
+    struct Part {
+        const MatmulTarget* t;
+        GemmFn gemm;
+        const uint8_t* a;
+        size_t a_stride;
+        int64_t first_row;  // of the group's concatenated rows
+    };
+    std::array<Part, kMaxTargets> parts{};
+    int64_t rows = 0, cost = 0;
+    for (size_t i = 0; i < targets.size(); ++i) {
+        const MatmulTarget& t = targets[i];
+        if (x.cols() != t.w->cols)
+            fail("matmul shape mismatch: input has " + std::to_string(x.cols()) + " columns, weight " +
+                 std::to_string(t.w->cols));
+        // Conversions first: get() may itself use the pool, which is not reentrant.
+        size_t stride = 0;
+        const uint8_t* a = x.get(act_format(t.w->type), pool, stride);
+        parts[i] = Part{&t, k.gemm_for(t.w->type), a, stride, rows};
+        rows += t.w->rows;
+        cost += t.w->rows * t.w->cols * x.n_tok();
+    }
     const int64_t n_tok = x.n_tok();
-    pool.parallel_for(w.rows, [&](int64_t r0, int64_t r1) {
-        gemm(w.cols, w.row(r0), w.row_bytes, r1 - r0, a, a_stride, n_tok, y + r0, y_stride);
-    }, w.rows * w.cols * n_tok);
+    const size_t n_parts = targets.size();
+    pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+        for (size_t i = 0; i < n_parts && r0 < r1; ++i) {
+            const Part& p = parts[i];
+            const WeightMatrix& w = *p.t->w;
+            const int64_t end = p.first_row + w.rows;
+            if (r0 >= end) continue;
+            const int64_t lo = r0 - p.first_row, hi = std::min(r1, end) - p.first_row;
+            p.gemm(w.cols, w.row(lo), w.row_bytes, hi - lo, p.a, p.a_stride, n_tok, p.t->y + lo, p.t->y_stride);
+            r0 = end;
+        }
+    }, cost);
 }
 
 void rmsnorm(const float* x, const float* weight, float* out, int64_t n, float eps) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "tensor/dtype.h"
@@ -57,6 +58,18 @@ private:
 // Y[t, r] = sum_c W[r, c] * X[t, c] for every row t of `x`; Y has row stride y_stride.
 // Rows of W are split across the pool's threads.
 void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, int64_t y_stride);
+
+// One product of a group that reads the same input: Y = W x into y (row stride y_stride).
+struct MatmulTarget {
+    const WeightMatrix* w = nullptr;
+    float* y = nullptr;
+    int64_t y_stride = 0;
+};
+
+// matmul() for each target, as one job for the pool: the rows of all the weights are
+// one range split across the threads. Decode's small projections (q, k and v; gate
+// and up) then pay one hand-over and one ragged end between them, not one each.
+void matmul_group(ThreadPool& pool, std::span<const MatmulTarget> targets, MatmulInput& x);
 
 // out = x / rms(x) * weight, per row of n values.
 void rmsnorm(const float* x, const float* weight, float* out, int64_t n, float eps);

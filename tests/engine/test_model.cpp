@@ -213,7 +213,7 @@ TEST(Stories260K, SmallBatchesEqualOneBatch) {
 
 // A prompt batch longer than the FFN's token chunk (128) runs its FFN in chunks:
 // the logits equal token-by-token evaluation, and the observer sees each chunk's
-// gate, up, activation and down ops with the chunk's position and token count.
+// gate_up, activation and down ops with the chunk's position and token count.
 TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
     PARETO_REQUIRE_DATA(model_path, "models/stories260K.gguf");
     const auto model = Model::load(model_path);
@@ -230,7 +230,7 @@ TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
         void op_begin(const OpEvent& e) override {
             ++all;
             if (e.layer != 0) return;
-            if (e.kind == OpKind::Gate) gates.push_back(e);
+            if (e.kind == OpKind::GateUp) gates.push_back(e);
             activations += e.kind == OpKind::Activation;
             downs += e.kind == OpKind::Down;
         }
@@ -251,7 +251,7 @@ TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
     for (const OpEvent& g : ops.gates) {
         EXPECT_EQ(g.pos, next);
         EXPECT_LE(g.n_tokens, 128);
-        EXPECT_EQ(g.flops, 2ull * static_cast<uint64_t>(g.n_tokens * model->config().n_ff * model->config().n_embd));
+        EXPECT_EQ(g.flops, 4ull * static_cast<uint64_t>(g.n_tokens * model->config().n_ff * model->config().n_embd));
         next += g.n_tokens;
     }
     EXPECT_EQ(next, 300);
@@ -259,7 +259,7 @@ TEST(Stories260K, LongBatchRunsItsFfnInChunks) {
     EXPECT_EQ(ops.downs, 3);
     // What recorders reserve for is what the session reports.
     EXPECT_EQ(ops.all, ops_per_forward(model->config(), 300, session_default_params().n_batch));
-    EXPECT_EQ(ops_per_forward(model->config(), 1, 512), 3 + 12 * model->config().n_layer);
+    EXPECT_EQ(ops_per_forward(model->config(), 1, 512), 3 + 9 * model->config().n_layer);
 }
 
 // A model assembled from parts (as the HuggingFace loader and the compressor build

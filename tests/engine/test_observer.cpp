@@ -44,9 +44,8 @@ struct Recorder : Observer {
     }
 };
 
-const std::vector<OpKind> kLayerOps = {OpKind::AttnNorm, OpKind::Q,       OpKind::K,    OpKind::V,
-                                       OpKind::Rope,     OpKind::Attention, OpKind::O,  OpKind::FfnNorm,
-                                       OpKind::Gate,     OpKind::Up,      OpKind::Activation, OpKind::Down};
+const std::vector<OpKind> kLayerOps = {OpKind::AttnNorm,  OpKind::QKV, OpKind::Rope,   OpKind::Attention, OpKind::O,
+                                       OpKind::FfnNorm,   OpKind::GateUp, OpKind::Activation, OpKind::Down};
 
 TEST(Observer, EveryOpOfEveryLayerInOrder) {
     PARETO_REQUIRE_DATA(path, "models/stories260K.gguf");
@@ -71,7 +70,7 @@ TEST(Observer, EveryOpOfEveryLayerInOrder) {
     EXPECT_EQ(rec.evals[1].pos, int64_t(prompt.size()));
     EXPECT_EQ(rec.evals[2].pos, int64_t(prompt.size()) + 1);
 
-    // Each eval: embed, n_layer x 12 ops, output_norm, lm_head; then one sampling.
+    // Each eval: embed, n_layer x 9 ops, output_norm, lm_head; then one sampling.
     const size_t per_eval = 1 + c.n_layer * kLayerOps.size() + 2 + 1;
     ASSERT_EQ(rec.ops.size(), 3 * per_eval);
     size_t i = 0;
@@ -96,12 +95,17 @@ TEST(Observer, EveryOpOfEveryLayerInOrder) {
     }
     EXPECT_EQ(i, rec.ops.size());
 
-    // Costs: a projection streams its matrix once and does 2 flops per weight per token.
+    // Costs: a projection streams its matrices once and does 2 flops per weight per
+    // token; a grouped one (gate and up) sums its matrices.
     const LayerWeights& L0 = model->weights().layers[0];
     for (const OpEvent& e : rec.ops) {
-        if (e.kind == OpKind::Up && e.layer == 0) {
-            EXPECT_EQ(e.bytes_read, L0.w_up.bytes());
-            EXPECT_EQ(e.flops, 2ull * e.n_tokens * L0.w_up.rows * L0.w_up.cols);
+        if (e.kind == OpKind::GateUp && e.layer == 0) {
+            EXPECT_EQ(e.bytes_read, L0.w_gate.bytes() + L0.w_up.bytes());
+            EXPECT_EQ(e.flops, 2ull * e.n_tokens * (L0.w_gate.rows * L0.w_gate.cols + L0.w_up.rows * L0.w_up.cols));
+        }
+        if (e.kind == OpKind::Down && e.layer == 0) {
+            EXPECT_EQ(e.bytes_read, L0.w_down.bytes());
+            EXPECT_EQ(e.flops, 2ull * e.n_tokens * L0.w_down.rows * L0.w_down.cols);
         }
         if (e.kind == OpKind::LmHead) {
             EXPECT_EQ(e.bytes_read, model->weights().output.bytes());

@@ -21,8 +21,8 @@ RUN_ATTRS = {
 }
 OP_FIELDS = ["t_begin_ns", "t_end_ns", "pos", "bytes_read", "flops", "step", "layer", "n_tokens", "kind",
              "phase", "thread"]
-OP_KINDS = ["embed", "attn_norm", "q", "k", "v", "rope", "attention", "o", "ffn_norm", "gate", "up",
-            "activation", "down", "output_norm", "lm_head", "sampling"]
+OP_KINDS = ["embed", "attn_norm", "qkv", "q", "k", "v", "rope", "attention", "o", "ffn_norm", "gate_up", "gate",
+            "up", "activation", "down", "output_norm", "lm_head", "sampling"]
 
 failures = []
 checks = 0
@@ -49,7 +49,7 @@ def main():
                             "--name", name, "-q"], check=True, stdout=subprocess.DEVNULL)
         with h5py.File(trace, "r") as f:
             check(f.attrs["format"] == "pareto-trace", "root attribute format")
-            check(int(f.attrs["schema_version"]) == 1, "root attribute schema_version")
+            check(int(f.attrs["schema_version"]) == 2, "root attribute schema_version")
             check(list(f["runs"]) == ["first", "second"] or sorted(f["runs"]) == ["first", "second"], "run names")
             for name, n in (("first", 12), ("second", 20)):
                 g = f["runs"][name]

@@ -139,7 +139,7 @@ TEST(Profile, GenerationRecordsEveryOpAndToken) {
     EXPECT_EQ(run.config.weight_bytes, model->weight_bytes());
     EXPECT_EQ(run.config.n_generated, 8);
     ASSERT_EQ(run.tokens.size(), 8u);  // the prompt step and 7 decode steps
-    const size_t per_eval = 1 + 12 * size_t(c.n_layer) + 2 + 1;
+    const size_t per_eval = 1 + 9 * size_t(c.n_layer) + 2 + 1;  // 9 ops per layer (qkv and gate_up grouped)
     EXPECT_EQ(run.ops.size(), 8 * per_eval);
     // The same tokens as an unprofiled greedy run.
     std::vector<TokenId> expected;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -187,6 +188,44 @@ TEST(TraceStore, RunsReadBackExactlyInAppendOrder) {
         expect_equal(f.read_run(runs[i].config.name), runs[i]);
     }
     EXPECT_NE(error_of([&] { f.read_run("nope"); }).find("no run named 'nope'"), std::string::npos);
+}
+
+// fixtures/trace-schema-1.h5 was written by pareto-cli before schema 2 (stories260K,
+// 5 prompt tokens, 3 generated, one thread): q, k and v (gate and up) were separate
+// ops then. It reads as it was written, kinds by name, and appending a run to it
+// keeps that run and makes the file version 2.
+TEST(TraceStore, SchemaOneFilesReadAndTakeNewRuns) {
+    const std::string fixture = std::string(PARETO_TRACE_FIXTURES) + "/trace-schema-1.h5";
+    {
+        const TraceFile f = TraceFile::open(fixture);
+        EXPECT_EQ(f.schema_version(), 1);
+        ASSERT_EQ(f.runs().size(), 1u);
+        const prof::Run run = f.read_run("schema-1");
+        EXPECT_EQ(run.config.n_prompt, 5);
+        EXPECT_EQ(run.config.n_generated, 3);
+        std::array<int, kOpKindCount> count{};
+        for (const OpRecord& op : run.ops) ++count[size_t(op.kind)];
+        // stories260K has 5 layers; 3 evals (prefill and two decode steps), 3 samplings.
+        for (OpKind k : {OpKind::Q, OpKind::K, OpKind::V, OpKind::Gate, OpKind::Up, OpKind::Down})
+            EXPECT_EQ(count[size_t(k)], 15) << op_kind_name(k);
+        EXPECT_EQ(count[size_t(OpKind::QKV)], 0);
+        EXPECT_EQ(count[size_t(OpKind::GateUp)], 0);
+        EXPECT_EQ(count[size_t(OpKind::LmHead)], 3);
+        EXPECT_EQ(count[size_t(OpKind::Sampling)], 3);
+        EXPECT_EQ(run.ops.size(), 192u);
+    }
+    TempDir dir;
+    const std::string path = dir.file("old.h5");
+    fs::copy_file(fixture, path);
+    const prof::Run old_run = TraceFile::open(path).read_run("schema-1");
+    prof::Run r = make_run(7, 4, 10);
+    r.config.name = "new";
+    append_run(path, r);
+    const TraceFile f = TraceFile::open(path);
+    EXPECT_EQ(f.schema_version(), kTraceSchemaVersion);
+    ASSERT_EQ(f.runs().size(), 2u);
+    expect_equal(f.read_run("schema-1"), old_run);
+    expect_equal(f.read_run("new"), r);
 }
 
 TEST(TraceStore, TakenOrInvalidNamesAreRefusedAndTheFileIsKept) {
