@@ -99,6 +99,10 @@ SimdLevel level_from_env() {
 
 }  // namespace
 
+void kernel_registry::scratch_allocation_failed(size_t bytes) {
+    fail("cannot allocate " + std::to_string(bytes) + " bytes of kernel scratch: out of memory");
+}
+
 std::string_view simd_name(SimdLevel level) {
     switch (level) {
         case SimdLevel::Scalar: return "scalar";

@@ -94,6 +94,12 @@ void neon_float(KernelTable& t);
 void neon_legacy(KernelTable& t);
 void neon_kquants(KernelTable& t);
 #endif
+
+// Throws the error for kernel scratch that cannot be allocated. Out of line, in
+// baseline code: a throw in a SIMD source would emit the exception's inline
+// constructor there, a weak symbol the linker may keep for every caller
+// (tests/build/check_isa_objects.sh).
+[[noreturn]] void scratch_allocation_failed(size_t bytes);
 }  // namespace kernel_registry
 
 }  // namespace pareto

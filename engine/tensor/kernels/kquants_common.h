@@ -20,12 +20,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
+#include "tensor/kernels.h"
 #include "tensor/quant.h"
 
 namespace pareto {
@@ -205,7 +205,7 @@ struct KqScratch {
             p = static_cast<uint8_t*>(std::aligned_alloc(64, cap));
             if (!p) {
                 cap = 0;
-                throw std::bad_alloc();
+                kernel_registry::scratch_allocation_failed(n);
             }
         }
         return p;
