@@ -7,7 +7,7 @@
 #               NEON kernels, and any stray ARMv8.2 instruction would trap)
 # See docs/aarch64.md. Usage:
 #   scripts/test-aarch64.sh [--full] [--no-install] [--build-only] [--filter REGEX]
-#     --full        every program on every path (default: the CI subset, see
+#     --full        every program on every path (default: the subset, see
 #                   "what runs where" below and docs/aarch64.md)
 #     --no-install  do not check the Debian packages
 #     --build-only  cross-build and stop
@@ -84,7 +84,7 @@ if [[ $build_only -eq 1 ]]; then exit "$build_rc"; fi
 is_unbuilt() { local u; for u in "${unbuilt[@]}"; do [[ $u == "$1" ]] && return 0; done; return 1; }
 
 # --- what runs where ---------------------------------------------------------------------
-# --full: every program and the CLI script on every path. The default (the CI subset,
+# --full: every program and the CLI script on every path. The default (the subset,
 # docs/aarch64.md):
 #   neon       every program except test_perplexity, and the CLI script;
 #   neon-v8.0  the kernel suites and test_model (the SDOT-less integer kernels);

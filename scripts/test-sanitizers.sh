@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's sanitizer stage (scripts/test.sh runs it after the normal suite): the parsers'
 # GoogleTest suites under AddressSanitizer + UndefinedBehaviorSanitizer, then every
-# fuzz target for a short run (PARETO_FUZZ_SECONDS, default 15). Uses the clang build
+# fuzz target for a short run (PARETO_FUZZ_SECONDS, default 10). Uses the clang build
 # scripts/fuzz.sh configures (build-fuzz; only the targets needed, no GUI), so the
 # ccache entries are shared with local fuzzing. The full sanitized suite and
 # ThreadSanitizer are longer: docs/reliability.md gives their commands.
@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${PARETO_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${PARETO_JOBS:-$(nproc)}
-seconds=${PARETO_FUZZ_SECONDS:-15}
+seconds=${PARETO_FUZZ_SECONDS:-10}
 parser_tests=(test_gguf test_safetensors test_tokenizer test_hf_tokenizer test_chat_template
               test_compress_units test_trace_store)
 start=$(date +%s)
