@@ -47,13 +47,14 @@ qemu=$(command -v qemu-aarch64 || command -v qemu-aarch64-static || true)
 qemu_prefix=/
 
 if [[ ! -f $build/build.ninja ]]; then
-  # Only the engine, pareto-cli and the tests: no GUI, no benchmarks (their arm64
-  # dependencies are not installed). Options the tree does not define yet are ignored.
+  # Only the engine and its tests: no profiler, pareto-cli or GUI (Debian's arm64 HDF5
+  # development package cannot be installed beside the amd64 one), no benchmarks.
   cmake -S "$root" -B "$build" -G Ninja --no-warn-unused-cli \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchain-aarch64-linux-gnu.cmake" \
     -DPARETO_WERROR="${PARETO_WERROR:-ON}" \
-    -DPARETO_BUILD_TESTS=ON -DPARETO_BUILD_BENCHMARKS=OFF -DPARETO_BUILD_GUI=OFF
+    -DPARETO_BUILD_TESTS=ON -DPARETO_BUILD_BENCHMARKS=OFF -DPARETO_BUILD_GUI=OFF \
+    -DPARETO_BUILD_PROFILER=OFF
 fi
 # Every test program (bin/test_*) and pareto-cli, and nothing else.
 mapfile -t targets < <(ninja -C "$build" -t targets all | grep -oE '^bin/(test_[A-Za-z0-9_]+|pareto-cli)(:|$)' |
@@ -110,7 +111,7 @@ for t in "${targets[@]}"; do
     [[ $t =~ $subset_scalar ]] && runs+=("$t|scalar")
   fi
 done
-if [[ -z $filter || pareto-cli =~ $filter ]] && ! is_unbuilt pareto-cli; then
+if [[ " ${targets[*]} " == *" pareto-cli "* ]] && [[ -z $filter || pareto-cli =~ $filter ]] && ! is_unbuilt pareto-cli; then
   runs+=("cli_end_to_end|neon")
   [[ $full -eq 1 ]] && runs+=("cli_end_to_end|neon-v8.0" "cli_end_to_end|scalar")
 fi
