@@ -315,8 +315,9 @@ void Session::forward_batch(const TokenId* tokens, int64_t n, float* logits_out,
                 ev.layer = static_cast<int32_t>(layer);
                 obs->matmul_input(ev, x, rows, p.w.cols);
             }
+        if (group.size() > kMatmulGroupMax) fail("a projection group of more than " + std::to_string(kMatmulGroupMax));
         uint64_t bytes = 0, flops = 0;
-        std::array<MatmulTarget, 3> targets;
+        std::array<MatmulTarget, kMatmulGroupMax> targets;
         size_t n_targets = 0;
         for (const Projection& p : group) {
             bytes += p.w.bytes() + p.bias.size() * sizeof(float);

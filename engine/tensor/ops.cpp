@@ -69,8 +69,8 @@ void matmul(ThreadPool& pool, const WeightMatrix& w, MatmulInput& x, float* y, i
 }
 
 void matmul_group(ThreadPool& pool, std::span<const MatmulTarget> targets, MatmulInput& x) {
-    constexpr size_t kMaxTargets = 4;
-    if (targets.size() > kMaxTargets) fail("matmul_group: more than 4 products in one group");
+    if (targets.size() > kMatmulGroupMax)
+        fail("matmul_group: more than " + std::to_string(kMatmulGroupMax) + " products in one group");
     const KernelTable& k = kernels();
     struct Part {
         const MatmulTarget* t;
@@ -79,7 +79,7 @@ void matmul_group(ThreadPool& pool, std::span<const MatmulTarget> targets, Matmu
         size_t a_stride;
         int64_t first_row;  // of the group's concatenated rows
     };
-    std::array<Part, kMaxTargets> parts{};
+    std::array<Part, kMatmulGroupMax> parts{};
     int64_t rows = 0, cost = 0;
     for (size_t i = 0; i < targets.size(); ++i) {
         const MatmulTarget& t = targets[i];

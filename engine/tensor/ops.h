@@ -66,9 +66,10 @@ struct MatmulTarget {
     int64_t y_stride = 0;
 };
 
-// matmul() for each target, as one job for the pool: the rows of all the weights are
+// matmul() for each target (at most kMatmulGroupMax), as one job for the pool: the rows of all the weights are
 // one range split across the threads. Decode's small projections (q, k and v; gate
 // and up) then pay one hand-over and one ragged end between them, not one each.
+inline constexpr size_t kMatmulGroupMax = 4;
 void matmul_group(ThreadPool& pool, std::span<const MatmulTarget> targets, MatmulInput& x);
 
 // out = x / rms(x) * weight, per row of n values.
